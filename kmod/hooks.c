@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * natgw packet path.
+ *
+ * Two IPv4 hooks, registered in a namespace while it has a gateway:
+ *
+ * PRE_ROUTING at NATGW_PRI_IN (-225): after defragmentation (-400) and the
+ *	raw table (-300), before conntrack (-200).  Packets to an EIP get their
+ *	destination translated here (replies to SNAT, DNAT, hairpin), so the
+ *	routing decision, conntrack and the forward chain all see the private
+ *	destination.  Packets from outside aimed straight at a VPC address are
+ *	dropped here.
+ * POST_ROUTING at NATGW_PRI_OUT (NF_IP_PRI_NAT_SRC, 100): packets from the
+ *	VPC that routing sends out of a gateway's device get their source
+ *	translated here, after the forward chain has seen the private source
+ *	and before conntrack confirms (conntrack keeps the tuples it saw at
+ *	PRE_ROUTING, so a stateful firewall works with private addresses in
+ *	both directions).
+ *
+ * ARP_IN: with eip-arp on, the gateway answers ARP requests for its EIPs on
+ *	its device, so that an upstream router on the same link reaches them
+ *	without any address or proxy-ARP setup on this router.
+ *
+ * A packet that needs a new destination is translated whole at PRE_ROUTING
+ * (a hairpinned one gets its new source there too); a packet that needs only
+ * a new source is translated at POST_ROUTING.  Both hooks run under the
+ * rcu_read_lock() netfilter holds, and do bounded work.
+ */
+#include <linux/icmp.h>
+#include <linux/if_arp.h>
+#include <linux/ip.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_arp.h>
+#include <linux/netfilter_ipv4.h>
+#include <net/arp.h>
+#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+
+#include "gateway.h"
+#include "hooks.h"
+#include "netlink.h"
+#include "xlate.h"
+
+#define NATGW_PRI_IN	(NF_IP_PRI_CONNTRACK - 25)
+#define NATGW_PRI_OUT	NF_IP_PRI_NAT_SRC
+
+/* Bounded retries when another CPU takes the tuple we chose first. */
+#define NATGW_INSERT_TRIES	3
+
+enum { NATGW_STAT_OUT, NATGW_STAT_IN };
+
+static unsigned int natgw_drop(struct natgw_gw *gw, struct natgw_eip *eip,
+			       struct natgw_rule *r, enum natgw_drop why)
+{
+	if (gw)
+		natgw_stats_drop(gw->stats, why);
+	if (eip)
+		natgw_stats_drop(eip->stats, why);
+	if (r)
+		natgw_stats_drop(r->stats, why);
+	return NF_DROP;
+}
+
+/* Translate a packet of session @s travelling in direction @dir. */
+static unsigned int natgw_forward(struct natgw_net *nn, struct natgw_session *s,
+				  enum natgw_dir dir, struct sk_buff *skb,
+				  const struct natgw_pkt *pkt, int stat_dir)
+{
+	struct natgw_tuple to;
+
+	natgw_tuple_invert(&to, &s->th[!dir].t);
+	if (natgw_xlate(skb, pkt, &to))
+		return natgw_drop(s->eip->gw, s->eip, s->rule,
+				  NATGW_DROP_MALFORMED);
+	natgw_session_refresh(nn, s, dir, skb, pkt->thoff);
+	natgw_stats_add(s->eip->gw->stats, stat_dir, skb->len);
+	natgw_stats_add(s->eip->stats, stat_dir, skb->len);
+	if (s->rule)
+		natgw_stats_add(s->rule->stats, stat_dir, skb->len);
+	return NF_ACCEPT;
+}
+
+struct natgw_taken_ctx {
+	struct natgw_net *nn;
+	struct natgw_tuple t;	/* REPLY tuple; dport is the candidate */
+};
+
+static bool natgw_port_taken(const void *arg, u16 port)
+{
+	const struct natgw_taken_ctx *c = arg;
+	struct natgw_tuple t = c->t;
+
+	t.dport = htons(port);
+	return natgw_session_tuple_taken(c->nn, &t);
+}
+
+/*
+ * Give @s a public port on @eip for its REPLY tuple and link it.  Returns 0,
+ * -ENOSPC when the EIP has no port for this destination, or -EEXIST when
+ * another CPU made the same flow's session first (then *winner is set).
+ */
+static int natgw_bind_port(struct natgw_net *nn, struct natgw_session *s,
+			   struct natgw_eip *eip, __be16 hint,
+			   struct natgw_session **winner)
+{
+	struct natgw_tuple *rt = &s->th[NATGW_DIR_REPLY].t;
+	struct natgw_portalloc *pa = &eip->pa[natgw_proto_index(rt->proto)];
+	struct natgw_taken_ctx ctx = { .nn = nn };
+	u16 hints[1] = { ntohs(hint) };
+	enum natgw_dir dir;
+	int i;
+	u16 port;
+
+	rt->dst = eip->addr;
+	ctx.t = *rt;
+	s->eip = eip;
+	s->flags |= NATGW_SF_PORT;
+	for (i = 0; i < NATGW_INSERT_TRIES; i++) {
+		port = natgw_portalloc_alloc(pa, hints, 1, natgw_port_taken,
+					     &ctx, get_random_u32());
+		if (!port)
+			return -ENOSPC;
+		rt->dport = htons(port);
+		if (!natgw_session_insert(nn, s))
+			return 0;
+		natgw_portalloc_put(pa, port);
+		*winner = natgw_session_lookup(nn, &s->th[NATGW_DIR_ORIG].t,
+					       &dir);
+		if (*winner)
+			return -EEXIST;
+	}
+	return -ENOSPC;
+}
+
+/* Link a session that needs no port; on a lost race use the winner. */
+static struct natgw_session *natgw_link(struct natgw_net *nn,
+					struct natgw_session *s)
+{
+	struct natgw_session *winner;
+	enum natgw_dir dir;
+
+	if (!natgw_session_insert(nn, s))
+		return s;
+	winner = natgw_session_lookup(nn, &s->th[NATGW_DIR_ORIG].t, &dir);
+	natgw_session_free(nn, s);
+	return winner;
+}
+
+static unsigned int natgw_port_fail(struct natgw_net *nn, struct natgw_gw *gw,
+				    struct natgw_eip *eip, struct natgw_rule *r,
+				    const struct natgw_tuple *t)
+{
+	natgw_nl_portalloc_event(nn, gw, eip, t);
+	return natgw_drop(gw, eip, r, NATGW_DROP_PORT_ALLOC);
+}
+
+/* A new flow from a private host, leaving through SNAT entry @r. */
+static unsigned int natgw_snat_new(struct natgw_net *nn, struct natgw_gw *gw,
+				   struct natgw_rule *r, struct sk_buff *skb,
+				   const struct natgw_pkt *pkt)
+{
+	const struct natgw_tuple *t = &pkt->t;
+	const struct natgw_eip_set *set = rcu_dereference(r->snat.eips);
+	struct natgw_session *s, *winner = NULL;
+	unsigned int i, first;
+	u32 h;
+	int ret = -ENOSPC;
+
+	s = natgw_session_alloc(nn);
+	if (!s)
+		return natgw_drop(gw, NULL, r, NATGW_DROP_SESSION_LIMIT);
+	s->th[NATGW_DIR_ORIG].t = *t;
+	natgw_tuple_invert(&s->th[NATGW_DIR_REPLY].t, t);
+	s->rule = r;
+	s->kind = NATGW_SESS_SNAT;
+	s->tcp_state = t->proto == IPPROTO_TCP ? NATGW_TCP_SYN_SENT :
+						 NATGW_TCP_NONE;
+
+	/*
+	 * Affinity: one EIP per (private host, destination host).  Without it,
+	 * the hash is over the private endpoint, which spreads connections and
+	 * keeps an endpoint on one EIP whatever the destination (endpoint-
+	 * independent mapping).  A full EIP passes the flow to the next one
+	 * unless affinity pins it.
+	 */
+	if (set->affinity)
+		h = siphash_2u32((__force u32)t->src, (__force u32)t->dst,
+				 &nn->key);
+	else
+		h = siphash_3u32((__force u32)t->src, (__force u32)t->sport,
+				 t->proto, &nn->key);
+	first = reciprocal_scale(h, set->n);
+	for (i = 0; i < set->n; i++) {
+		ret = natgw_bind_port(nn, s, set->eip[(first + i) % set->n],
+				      t->sport, &winner);
+		if (ret != -ENOSPC || set->affinity)
+			break;
+	}
+	if (!ret)
+		return natgw_forward(nn, s, NATGW_DIR_ORIG, skb, pkt,
+				     NATGW_STAT_OUT);
+	natgw_session_free(nn, s);
+	if (ret == -EEXIST)
+		return natgw_forward(nn, winner, NATGW_DIR_ORIG, skb, pkt,
+				     NATGW_STAT_OUT);
+	return natgw_port_fail(nn, gw, set->eip[first], r, t);
+}
+
+/* A new flow from the private host of IP mapping @r: it leaves as its EIP. */
+static unsigned int natgw_ipmap_out_new(struct natgw_net *nn,
+					struct natgw_gw *gw,
+					struct natgw_rule *r,
+					struct sk_buff *skb,
+					const struct natgw_pkt *pkt)
+{
+	struct natgw_session *s;
+
+	s = natgw_session_alloc(nn);
+	if (!s)
+		return natgw_drop(gw, r->dnat.eip, r, NATGW_DROP_SESSION_LIMIT);
+	s->th[NATGW_DIR_ORIG].t = pkt->t;
+	natgw_tuple_invert(&s->th[NATGW_DIR_REPLY].t, &pkt->t);
+	s->th[NATGW_DIR_REPLY].t.dst = r->dnat.eip->addr;
+	s->rule = r;
+	s->eip = r->dnat.eip;
+	s->kind = NATGW_SESS_IPMAP_OUT;
+	if (pkt->t.proto == IPPROTO_TCP)
+		s->tcp_state = NATGW_TCP_SYN_SENT;
+	s = natgw_link(nn, s);
+	if (!s)
+		return natgw_drop(gw, r->dnat.eip, r, NATGW_DROP_NO_SESSION);
+	return natgw_forward(nn, s, NATGW_DIR_ORIG, skb, pkt, NATGW_STAT_OUT);
+}
+
+/*
+ * An ICMP error about a session: find the session from the quoted packet and
+ * translate both.  @strict: an error that matches no session is dropped;
+ * otherwise (the router's own errors) it passes untouched.
+ */
+static unsigned int natgw_icmp_error(struct natgw_net *nn, struct natgw_gw *gw,
+				     struct natgw_eip *eip, struct sk_buff *skb,
+				     const struct natgw_pkt *pkt, int stat_dir,
+				     bool strict)
+{
+	const struct natgw_tuple *mine, *other;
+	struct natgw_session *s = NULL;
+	struct natgw_pkt inner;
+	struct natgw_tuple key;
+	__be32 src = 0;
+	enum natgw_dir d;
+
+	if (!natgw_xlate_icmp_inner(skb, pkt, &inner)) {
+		natgw_tuple_invert(&key, &inner.t);
+		s = natgw_session_lookup(nn, &key, &d);
+	}
+	if (!s)
+		return strict ? natgw_drop(gw, eip, NULL,
+					   NATGW_DROP_ICMP_NO_SESSION) :
+				NF_ACCEPT;
+	/*
+	 * The quoted packet went the other way (!d) and was translated to the
+	 * inverse of tuple[d]: restore tuple[!d].  The error itself travels
+	 * in direction d, to the quoted packet's original sender.
+	 */
+	mine = &s->th[d].t;
+	other = &s->th[!d].t;
+	if (ip_hdr(skb)->saddr == mine->src)
+		src = other->dst;
+	if (natgw_xlate_icmp_error(skb, pkt, &inner, other, src, other->src))
+		return natgw_drop(gw, eip, s->rule, NATGW_DROP_MALFORMED);
+	natgw_stats_add(s->eip->gw->stats, stat_dir, skb->len);
+	natgw_stats_add(s->eip->stats, stat_dir, skb->len);
+	return NF_ACCEPT;
+}
+
+/* Whether a packet with no session may open one. */
+static bool natgw_may_open(const struct natgw_pkt *pkt)
+{
+	switch (pkt->t.proto) {
+	case IPPROTO_TCP:
+		return pkt->syn;
+	case IPPROTO_ICMP:
+		return pkt->icmp_type == ICMP_ECHO;
+	}
+	return true;
+}
+
+static unsigned int natgw_out(void *priv, struct sk_buff *skb,
+			      const struct nf_hook_state *state)
+{
+	struct natgw_net *nn = natgw_pernet(state->net);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct natgw_session *s;
+	struct natgw_pkt pkt;
+	enum natgw_dir dir;
+	struct natgw_rule *r;
+	struct natgw_gw *gw;
+
+	gw = natgw_gw_lookup(nn, state->out->ifindex, iph->saddr);
+	if (!gw) {
+		/*
+		 * The router's own ICMP errors about translated packets (an
+		 * MTU or TTL problem on the VPC side) quote private addresses
+		 * that must not leave.
+		 */
+		if (iph->protocol != IPPROTO_ICMP)
+			return NF_ACCEPT;
+		gw = natgw_gw_on_dev(nn, state->out->ifindex);
+		if (!gw || natgw_xlate_parse(skb, &pkt) != NATGW_PARSE_ICMP_ERR)
+			return NF_ACCEPT;
+		return natgw_icmp_error(nn, gw, NULL, skb, &pkt, NATGW_STAT_OUT,
+					false);
+	}
+
+	switch (natgw_xlate_parse(skb, &pkt)) {
+	case NATGW_PARSE_OK:
+		break;
+	case NATGW_PARSE_BAD:
+		return natgw_drop(gw, NULL, NULL, NATGW_DROP_MALFORMED);
+	case NATGW_PARSE_ICMP_ERR:
+		return natgw_icmp_error(nn, gw, NULL, skb, &pkt, NATGW_STAT_OUT,
+					true);
+	default:
+		return natgw_drop(gw, NULL, NULL, NATGW_DROP_UNSUPPORTED);
+	}
+
+	s = natgw_session_lookup(nn, &pkt.t, &dir);
+	if (s)
+		return natgw_forward(nn, s, dir, skb, &pkt, NATGW_STAT_OUT);
+
+	r = natgw_egress_rule(gw, pkt.t.src);
+	if (!r)
+		return natgw_drop(gw, NULL, NULL, NATGW_DROP_NO_SNAT);
+	if (!natgw_may_open(&pkt))
+		return natgw_drop(gw, NULL, r, NATGW_DROP_NO_SESSION);
+	if (r->is_dnat)
+		return natgw_ipmap_out_new(nn, gw, r, skb, &pkt);
+	return natgw_snat_new(nn, gw, r, skb, &pkt);
+}
+
+/*
+ * A new flow to EIP @eip: a DNAT entry may take it.  From inside the VPC it
+ * is hairpinned: its source becomes the EIP too, so that the server's
+ * answers come back through the gateway.
+ */
+static unsigned int natgw_dnat_new(struct natgw_net *nn, struct natgw_eip *eip,
+				   struct natgw_rule *r, struct sk_buff *skb,
+				   const struct natgw_pkt *pkt)
+{
+	const struct natgw_tuple *t = &pkt->t;
+	struct natgw_gw *gw = eip->gw;
+	struct natgw_session *s, *winner = NULL;
+	struct natgw_tuple *rt;
+	int ret;
+
+	if (!natgw_may_open(pkt))
+		return natgw_drop(gw, eip, r, NATGW_DROP_NO_SESSION);
+	s = natgw_session_alloc(nn);
+	if (!s)
+		return natgw_drop(gw, eip, r, NATGW_DROP_SESSION_LIMIT);
+	s->th[NATGW_DIR_ORIG].t = *t;
+	rt = &s->th[NATGW_DIR_REPLY].t;
+	natgw_tuple_invert(rt, t);
+	rt->src = r->dnat.priv_addr;
+	if (r->dnat.proto)
+		rt->sport = htons(r->dnat.priv_min +
+				  (ntohs(t->dport) - r->dnat.pub_min));
+	s->rule = r;
+	s->eip = eip;
+	s->kind = r->dnat.proto ? NATGW_SESS_DNAT : NATGW_SESS_IPMAP_IN;
+	if (t->proto == IPPROTO_TCP)
+		s->tcp_state = NATGW_TCP_SYN_SENT;
+
+	if (!natgw_in_vpc(gw, t->src)) {
+		s = natgw_link(nn, s);
+		if (!s)
+			return natgw_drop(gw, eip, r, NATGW_DROP_NO_SESSION);
+		return natgw_forward(nn, s, NATGW_DIR_ORIG, skb, pkt,
+				     NATGW_STAT_IN);
+	}
+
+	s->kind = NATGW_SESS_HAIRPIN;
+	ret = natgw_bind_port(nn, s, eip, t->sport, &winner);
+	if (!ret)
+		return natgw_forward(nn, s, NATGW_DIR_ORIG, skb, pkt,
+				     NATGW_STAT_IN);
+	natgw_session_free(nn, s);
+	if (ret == -EEXIST)
+		return natgw_forward(nn, winner, NATGW_DIR_ORIG, skb, pkt,
+				     NATGW_STAT_IN);
+	return natgw_port_fail(nn, gw, eip, r, t);
+}
+
+static unsigned int natgw_in_eip(struct natgw_net *nn, struct natgw_eip *eip,
+				 struct sk_buff *skb, int in_ifindex)
+{
+	struct natgw_gw *gw = eip->gw;
+	struct natgw_session *s;
+	struct natgw_rule *r;
+	struct natgw_pkt pkt;
+	enum natgw_dir dir;
+
+	if (!READ_ONCE(gw->ifindex))
+		return natgw_drop(gw, eip, NULL, NATGW_DROP_UNSOLICITED);
+	/* a VPC source from outside is spoofed: hairpinning it would be abuse */
+	if (in_ifindex == READ_ONCE(gw->ifindex) &&
+	    natgw_in_vpc(gw, ip_hdr(skb)->saddr))
+		return natgw_drop(gw, eip, NULL, NATGW_DROP_UNSOLICITED);
+
+	switch (natgw_xlate_parse(skb, &pkt)) {
+	case NATGW_PARSE_OK:
+		break;
+	case NATGW_PARSE_BAD:
+		return natgw_drop(gw, eip, NULL, NATGW_DROP_MALFORMED);
+	case NATGW_PARSE_ICMP_ERR:
+		return natgw_icmp_error(nn, gw, eip, skb, &pkt, NATGW_STAT_IN,
+					true);
+	default:
+		return natgw_drop(gw, eip, NULL, NATGW_DROP_UNSUPPORTED);
+	}
+
+	s = natgw_session_lookup(nn, &pkt.t, &dir);
+	if (s)
+		return natgw_forward(nn, s, dir, skb, &pkt, NATGW_STAT_IN);
+
+	r = rcu_dereference(eip->ipmap);
+	if (!r && pkt.t.proto != IPPROTO_ICMP)
+		r = natgw_dnat_rule(eip, pkt.t.proto, ntohs(pkt.t.dport));
+	if (r)
+		return natgw_dnat_new(nn, eip, r, skb, &pkt);
+
+	if (pkt.t.proto == IPPROTO_ICMP && pkt.icmp_type == ICMP_ECHO &&
+	    READ_ONCE(gw->icmp_reply)) {
+		struct natgw_pcpu_stats *st;
+
+		if (natgw_xlate_echo_reply(skb, &pkt))
+			return natgw_drop(gw, eip, NULL, NATGW_DROP_MALFORMED);
+		st = this_cpu_ptr(gw->stats);
+		u64_stats_update_begin(&st->syncp);
+		u64_stats_inc(&st->icmp_replies);
+		u64_stats_update_end(&st->syncp);
+		return NF_ACCEPT;
+	}
+	return natgw_drop(gw, eip, NULL, NATGW_DROP_UNSOLICITED);
+}
+
+static unsigned int natgw_in(void *priv, struct sk_buff *skb,
+			     const struct nf_hook_state *state)
+{
+	struct natgw_net *nn = natgw_pernet(state->net);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct natgw_eip *eip;
+	struct natgw_gw *gw;
+
+	eip = natgw_eip_find(nn, iph->daddr);
+	if (eip)
+		return natgw_in_eip(nn, eip, skb, state->in->ifindex);
+
+	/* from outside, straight at a private address: not through us */
+	gw = natgw_gw_lookup(nn, state->in->ifindex, iph->daddr);
+	if (gw)
+		return natgw_drop(gw, NULL, NULL, NATGW_DROP_UNSOLICITED);
+	return NF_ACCEPT;
+}
+
+static unsigned int natgw_arp_in(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	struct natgw_net *nn = natgw_pernet(state->net);
+	struct net_device *dev = state->in;
+	const struct arphdr *arp;
+	const unsigned char *p, *sha;
+	struct natgw_eip *eip;
+	__be32 sip, tip;
+
+	if (dev->type != ARPHRD_ETHER || !pskb_may_pull(skb, arp_hdr_len(dev)))
+		return NF_ACCEPT;
+	arp = arp_hdr(skb);
+	if (arp->ar_op != htons(ARPOP_REQUEST) ||
+	    arp->ar_pro != htons(ETH_P_IP) || arp->ar_pln != 4 ||
+	    arp->ar_hln != dev->addr_len)
+		return NF_ACCEPT;
+	p = (const unsigned char *)(arp + 1);
+	sha = p;
+	memcpy(&sip, p + dev->addr_len, 4);
+	memcpy(&tip, p + 2 * dev->addr_len + 4, 4);
+
+	eip = natgw_eip_find(nn, tip);
+	if (!eip || READ_ONCE(eip->gw->ifindex) != dev->ifindex ||
+	    !READ_ONCE(eip->gw->eip_arp) || ipv4_is_zeronet(sip))
+		return NF_ACCEPT;
+	arp_send(ARPOP_REPLY, ETH_P_ARP, sip, dev, tip, sha, dev->dev_addr,
+		 sha);
+	consume_skb(skb);
+	return NF_STOLEN;
+}
+
+static const struct nf_hook_ops natgw_hook_ops[] = {
+	{
+		.hook		= natgw_in,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NATGW_PRI_IN,
+	},
+	{
+		.hook		= natgw_out,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_POST_ROUTING,
+		.priority	= NATGW_PRI_OUT,
+	},
+	{
+		.hook		= natgw_arp_in,
+		.pf		= NFPROTO_ARP,
+		.hooknum	= NF_ARP_IN,
+		.priority	= 0,
+	},
+};
+
+int natgw_hooks_register(struct natgw_net *nn)
+{
+	int ret;
+
+	ret = nf_defrag_ipv4_enable(nn->net);
+	if (ret)
+		return ret;
+	ret = nf_register_net_hooks(nn->net, natgw_hook_ops,
+				    ARRAY_SIZE(natgw_hook_ops));
+	if (ret)
+		nf_defrag_ipv4_disable(nn->net);
+	return ret;
+}
+
+void natgw_hooks_unregister(struct natgw_net *nn)
+{
+	nf_unregister_net_hooks(nn->net, natgw_hook_ops,
+				ARRAY_SIZE(natgw_hook_ops));
+	nf_defrag_ipv4_disable(nn->net);
+}
