@@ -55,6 +55,15 @@ static void take(struct natgw_portalloc *pa, u32 off)
 		free_list_del(pa, off);
 }
 
+/**
+ * natgw_portalloc_init() - set up an allocator with every port free
+ * @pa: the allocator.
+ * @lo: first port, at least 1.
+ * @hi: last port, at least @lo.
+ *
+ * Context: process; allocates with GFP_KERNEL.
+ * Return: 0, -EINVAL for a bad range or -ENOMEM.
+ */
 int natgw_portalloc_init(struct natgw_portalloc *pa, u16 lo, u16 hi)
 {
 	size_t bmap, slots;
@@ -85,6 +94,11 @@ int natgw_portalloc_init(struct natgw_portalloc *pa, u16 lo, u16 hi)
 	return 0;
 }
 
+/**
+ * natgw_portalloc_uninit() - free an allocator's memory
+ * @pa: the allocator, which nobody may use any more; counts still held are
+ *	forgotten.
+ */
 void natgw_portalloc_uninit(struct natgw_portalloc *pa)
 {
 	kvfree(pa->reserved);
@@ -293,8 +307,9 @@ void natgw_portalloc_unreserve(struct natgw_portalloc *pa, u16 lo, u16 hi)
  * natgw_portalloc_free_count() - number of ports on the free list
  * @pa: the allocator.
  *
- * These are the ports that no session holds and that are not reserved.
- * Lockless; the value may be stale by the time it is used.
+ * Context: any; lockless, so the value may be stale once used.
+ * Return: the number of ports that no session holds and that are not
+ * reserved.
  */
 u32 natgw_portalloc_free_count(const struct natgw_portalloc *pa)
 {
