@@ -5,19 +5,34 @@
 #   make            build kmod/natgw.ko and tools/natctl/natctl
 #   make deps       install (apt-get) what build, tests and demo need
 #   make check      unit tests, then the VM selftests; ends "N passed, M failed"
+#   make selftest T="natgw_gateway ..."   only those selftests, in the VM
 #   make demo       boot the VM and show natgw at work
+#   make vm-shell   boot the VM with a shell on this terminal (quit: Ctrl-A x)
 #   make unit       userspace unit tests only
 #   make install    module to the kernel's extra/, natctl to /usr/local/sbin
 #
 # KDIR defaults to the headers of the kernel the VM boots (Debian's
 # linux-headers-amd64); on a real router use KDIR=/lib/modules/$(uname -r)/build.
+# The VM boots VM_KERNEL, Debian's newest generic kernel by default (the cloud
+# flavour lacks 9p); VM_TIMEOUT (seconds), VM_MEM, VM_SMP and VM_APPEND tune
+# it.  Build outputs of the harness and VM logs go to BUILD (see
+# Documentation/testing.md).
 
-VM_KVER	?= $(shell ls -1 /lib/modules 2>/dev/null | grep -- '-amd64$$' | sort -V | tail -n 1)
+VM_KVER	?= $(shell ls -1 /lib/modules 2>/dev/null | grep -E '^[0-9.]+-[0-9]+-amd64$$' | sort -V | tail -n 1)
 KDIR	?= /lib/modules/$(VM_KVER)/build
 VM_KERNEL ?= /boot/vmlinuz-$(VM_KVER)
+BUILD	?= $(CURDIR)/build
 PWD	:= $(shell pwd)
 
-.PHONY: all module natctl unit check demo deps clean install
+export VM_KERNEL BUILD
+
+# Everything that build, tests and demo use, beyond Debian's essential set.
+DEPS	:= linux-image-amd64 linux-headers-amd64 gcc make libc6-dev pkg-config \
+	   libmnl-dev qemu-system-x86 busybox-static xz-utils kmod iproute2 \
+	   iputils-ping procps socat python3-scapy nftables tcpdump iperf3 \
+	   netsniff-ng
+
+.PHONY: all module natctl unit check selftest demo vm-shell deps clean install
 
 all: module natctl
 
@@ -30,7 +45,34 @@ natctl:
 unit:
 	$(MAKE) -C tests run
 
+check: deps all
+	selftests/vm/check.sh
+
+selftest: all
+	selftests/vm/check.sh --vm-only $(T)
+
+demo: deps all
+	selftests/vm/run-vm.sh -o $(BUILD)/vm/demo selftests/demo.sh
+
+vm-shell: all
+	selftests/vm/run-vm.sh -i -o $(BUILD)/vm/shell
+
+# Installs only when dpkg lacks one of DEPS, so that a second run is instant.
+deps:
+	@missing=; \
+	for p in $(DEPS); do \
+		dpkg-query -W -f='$${db:Status-Status}\n' $$p 2>/dev/null | \
+			grep -qx installed || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y \
+			--no-install-recommends $$missing; \
+	fi
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(PWD) clean
 	$(MAKE) -C tools/natctl clean
 	$(MAKE) -C tests clean
+	rm -rf $(BUILD)

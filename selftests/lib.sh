@@ -1,0 +1,358 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers for natgw's kselftest-style tests, sourced by selftests/natgw_*.sh:
+#
+#	source "$(dirname "$0")/lib.sh"
+#
+#	test_add()
+#	{
+#		n1 ip link add d0 type dummy
+#		expect_rc 0 natctl -n "$ns1" gateway add gw1 dev d0 vpc 10.0.0.0/16
+#		expect_match "$out" '^gw1 dev d0 vpc 10\.0\.0\.0/16 '
+#	}
+#
+#	require_root
+#	natgw_load
+#	ns_add 1
+#	ksft_plan 1
+#	ksft_run gateway_add test_add
+#	ksft_finish
+#
+# Output is KTAP ("KTAP version 1", the plan "1..N", then "ok N name" or
+# "not ok N name" per subtest; "# " lines are diagnostics).  A failing
+# subtest's output is printed as diagnostics just above its result line.
+# The exit status is kselftest's: 0 passed, 1 failed, 4 (KSFT_SKIP) skipped.
+#
+# Each subtest is a function run by ksft_run in a subshell with errexit and
+# pipefail: the first command or assertion that fails ends the subtest and
+# its location is reported.  Shell variables set in a subtest do not outlive
+# it; namespaces and kernel state do, until cleanup.
+#
+# The repository is seen at the same path inside the VM as on the host, so
+# NATCTL and NATGW_KO point into the tree whichever side runs the test.
+
+NATGW_REPO=${NATGW_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+NATCTL=${NATCTL:-$NATGW_REPO/tools/natctl/natctl}
+NATGW_KO=${NATGW_KO:-$NATGW_REPO/kmod/natgw.ko}
+PYTHON=${PYTHON:-/usr/bin/python3}	# Debian's, which has scapy
+
+readonly KSFT_PASS=0 KSFT_FAIL=1 KSFT_SKIP=4
+
+ksft_num=0
+ksft_planned=
+ksft_pass=0
+ksft_fail=0
+ksft_skip=0
+ksft_tmp=$(mktemp -d) || exit "$KSFT_FAIL"
+
+# Namespaces carry the PID, so that concurrent runs cannot collide and
+# cleanup removes exactly what this script made (as WireGuard's netns.sh).
+ns_prefix=natgw-$$
+ns1=$ns_prefix-1
+ns2=$ns_prefix-2
+ns3=$ns_prefix-3
+ns4=$ns_prefix-4
+
+n1() { ip netns exec "$ns1" "$@"; }
+n2() { ip netns exec "$ns2" "$@"; }
+n3() { ip netns exec "$ns3" "$@"; }
+n4() { ip netns exec "$ns4" "$@"; }
+
+natctl() { "$NATCTL" "$@"; }
+
+# nobody_in NS PROGRAM [ARG...]: run PROGRAM in namespace NS as user nobody,
+# with no capabilities and no supplementary groups.
+nobody_in()
+{
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+# Diagnostics that should appear even when the subtest passes.
+exec 3>&1
+ksft_diag() { echo "# $*" >&3; }
+
+# ns_add I...: create namespace $nsI with its loopback up.
+ns_add()
+{
+	local i
+
+	for i; do
+		ip netns add "$ns_prefix-$i" || return
+		ip -n "$ns_prefix-$i" link set lo up || return
+	done
+}
+
+ns_del_all()
+{
+	local ns
+
+	for ns in $(ip netns list 2>/dev/null | cut -d ' ' -f 1); do
+		[[ $ns == "$ns_prefix"-* ]] && ip netns del "$ns"
+	done
+}
+
+# A script that needs more teardown defines test_cleanup; it runs first.
+cleanup()
+{
+	declare -F test_cleanup >/dev/null && test_cleanup
+	ns_del_all
+	rm -rf "$ksft_tmp"
+}
+trap cleanup EXIT
+# A timeout (run.sh) or ^C must still clean up: make them a normal exit.
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+ksft_plan()
+{
+	ksft_planned=$1
+	echo "KTAP version 1"
+	echo "1..$1"
+}
+
+# Skip the whole script (before or instead of its subtests).
+ksft_exit_skip()
+{
+	echo "# SKIP $*"
+	exit "$KSFT_SKIP"
+}
+
+# Inside a subtest: skip it, giving the reason.
+ksft_skip()
+{
+	echo "$*"
+	exit "$KSFT_SKIP"
+}
+
+# Where a subtest failed: the innermost frame outside this file, and the
+# command unless it was an assertion (which has had its say).
+ksft_errtrap()
+{
+	local rc=$1 cmd=$2 i where
+
+	for ((i = 1; i < ${#BASH_SOURCE[@]}; i++)); do
+		[[ ${BASH_SOURCE[i]} == "${BASH_SOURCE[0]}" ]] && continue
+		where="failed at ${BASH_SOURCE[i]##*/}:${BASH_LINENO[i - 1]}"
+		if ((i == 1)) && [[ $cmd != return* ]]; then
+			echo "$where: $cmd (exit $rc)"
+		else
+			echo "$where"
+		fi
+		return
+	done
+}
+
+# ksft_run NAME FUNCTION [ARG...]: run one subtest and print its result.
+ksft_run()
+{
+	local name=$1 log=$ksft_tmp/subtest.log rc
+
+	shift
+	(
+		set -eE -o pipefail
+		# errtrace also hands the trap to command substitutions, whose
+		# failures are the caller's to judge: report only this shell's.
+		sub=$BASHPID
+		ksft_rc=0
+		trap 'ksft_rc=$?; [[ $BASHPID == "$sub" ]] &&
+			ksft_errtrap $ksft_rc "$BASH_COMMAND"' ERR
+		"$@"
+	) >"$log" 2>&1 </dev/null
+	rc=$?
+	ksft_num=$((ksft_num + 1))
+	case $rc in
+	0)
+		ksft_pass=$((ksft_pass + 1))
+		echo "ok $ksft_num $name"
+		;;
+	"$KSFT_SKIP")
+		ksft_skip=$((ksft_skip + 1))
+		echo "ok $ksft_num $name # SKIP $(tail -n 1 "$log")"
+		;;
+	*)
+		ksft_fail=$((ksft_fail + 1))
+		sed 's/^/# /' "$log"
+		echo "not ok $ksft_num $name"
+		;;
+	esac
+}
+
+# Print the totals and exit with the script's kselftest status.
+ksft_finish()
+{
+	if [[ -n $ksft_planned ]] && ((ksft_num != ksft_planned)); then
+		echo "# planned $ksft_planned subtests, ran $ksft_num"
+		ksft_fail=$((ksft_fail + 1))
+	fi
+	echo "# Totals: pass:$ksft_pass fail:$ksft_fail skip:$ksft_skip"
+	((ksft_fail)) && exit "$KSFT_FAIL"
+	((ksft_pass == 0 && ksft_skip)) && exit "$KSFT_SKIP"
+	exit "$KSFT_PASS"
+}
+
+require_root()
+{
+	[[ $(id -u) == 0 ]] || ksft_exit_skip "must run as root"
+}
+
+require_cmd()
+{
+	local c
+
+	for c; do
+		command -v "$c" >/dev/null || ksft_exit_skip "$c not installed"
+	done
+}
+
+# Load natgw.ko from the tree after the modules it needs: insmod resolves
+# no dependencies, and natgw.ko is not in /lib/modules for modprobe to find.
+natgw_insmod()
+{
+	local dep
+
+	for dep in $(modinfo -F depends "$NATGW_KO" | tr , ' '); do
+		modprobe "$dep" || return
+	done
+	insmod "$NATGW_KO"
+}
+
+# Load natgw.ko unless a natgw module is loaded already.
+natgw_load()
+{
+	local err
+
+	[[ -d /sys/module/natgw ]] && return 0
+	[[ -f $NATGW_KO ]] || ksft_exit_skip "$NATGW_KO not built (make module)"
+	if ! err=$(natgw_insmod 2>&1); then
+		echo "# insmod $NATGW_KO: $err"
+		exit "$KSFT_FAIL"
+	fi
+}
+
+# wait_until SECONDS CMD [ARG...]: poll CMD every 0.1 s until it succeeds;
+# fail (saying so) if it has not after SECONDS.
+wait_until()
+{
+	local secs=$1 deadline=$((SECONDS + $1))
+
+	shift
+	until "$@" >/dev/null 2>&1; do
+		if ((SECONDS >= deadline)); then
+			echo "still false after ${secs}s: $*"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# capture CMD [ARG...]: run CMD; leave its exit status in $rc, its stdout in
+# $out and its stderr in $err.  Never fails itself.
+capture()
+{
+	"$@" >"$ksft_tmp/out" 2>"$ksft_tmp/err" && rc=0 || rc=$?
+	out=$(<"$ksft_tmp/out")
+	err=$(<"$ksft_tmp/err")
+	return 0
+}
+
+# Assertions: on failure they say what was expected and return 1, which
+# ends the subtest.
+
+expect_rc()
+{
+	local want=$1
+
+	shift
+	capture "$@"
+	((rc == want)) && return 0
+	echo "expected exit status $want, got $rc: $*"
+	[[ -n $out ]] && echo "stdout: $out"
+	[[ -n $err ]] && echo "stderr: $err"
+	return 1
+}
+
+# expect_fail CMD [ARG...]: CMD exits with any non-zero status.
+expect_fail()
+{
+	capture "$@"
+	((rc != 0)) && return 0
+	echo "expected failure, got success: $*"
+	[[ -n $out ]] && echo "stdout: $out"
+	return 1
+}
+
+expect_eq()
+{
+	[[ $1 == "$2" ]] && return 0
+	echo "${3:-value}: expected '$2', got '$1'"
+	return 1
+}
+
+# expect_match TEXT ERE [WHAT]: some line of TEXT matches ERE.
+expect_match()
+{
+	grep -qE -- "$2" <<<"$1" && return 0
+	echo "${3:-output} does not match /$2/:"
+	echo "$1"
+	return 1
+}
+
+expect_nomatch()
+{
+	grep -qE -- "$2" <<<"$1" || return 0
+	echo "${3:-output} unexpectedly matches /$2/:"
+	echo "$1"
+	return 1
+}
+
+# expect_contains TEXT STRING [WHAT]: TEXT contains STRING, literally.
+expect_contains()
+{
+	[[ $1 == *"$2"* ]] && return 0
+	echo "${3:-output} does not contain '$2':"
+	echo "$1"
+	return 1
+}
+
+# expect_lines N TEXT [WHAT]: TEXT has exactly N lines (0 for empty).
+expect_lines()
+{
+	local n=0
+
+	[[ -n $2 ]] && n=$(wc -l <<<"$2")
+	((n == $1)) && return 0
+	echo "${3:-output}: expected $1 lines, got $n:"
+	echo "$2"
+	return 1
+}
+
+# expect_json TEXT EXPR...: TEXT parses as JSON and each Python expression
+# EXPR, over the parsed document d, is true.  One interpreter checks them
+# all: under TCG each start of Python costs about a second.
+expect_json()
+{
+	local msg
+
+	msg=$("$PYTHON" -c '
+import json, sys
+try:
+	d = json.loads(sys.argv[1])
+except ValueError as e:
+	sys.exit("not JSON (%s)" % e)
+for expr in sys.argv[2:]:
+	try:
+		ok = eval(expr)
+	except Exception as e:
+		ok = False
+		expr += " (%s: %s)" % (type(e).__name__, e)
+	if not ok:
+		sys.exit("JSON does not satisfy: " + expr)
+' "$@" 2>&1) && return 0
+	echo "$msg"
+	echo "$1"
+	return 1
+}

@@ -1,0 +1,125 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run natgw's selftests one after the other, as kselftest's runner does, and
+# nest their KTAP output in one KTAP document.  Meant for the VM (make check),
+# but runs on any machine that can load natgw.ko.
+#
+#   run.sh [NAME...]	NAME: natgw_gateway, natgw_gateway.sh or a path;
+#			default: every selftests/natgw_*.sh in order
+#
+# Each script gets NATGW_TEST_TIMEOUT seconds (default 300).  Subtests are
+# counted across scripts; a script that fails without a failing subtest, or
+# stops short of its plan, counts as failures too, so that a crash can never
+# pass for success.  The counts end the output ("# Totals: ...") and, when
+# NATGW_RESULTS names a directory (the VM's results share), are written to
+# its file "counts" for the host's summary.  Exit status: 0 when nothing
+# failed, 1 otherwise.
+
+set -u
+
+dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+test_timeout=${NATGW_TEST_TIMEOUT:-300}
+pass=0
+fail=0
+skip=0
+
+script_path()
+{
+	case $1 in
+	*/*) echo "$1" ;;
+	*.sh) echo "$dir/$1" ;;
+	*) echo "$dir/$1.sh" ;;
+	esac
+}
+
+# Run one script, indenting its KTAP by four spaces; lines that are not KTAP
+# (stray output) become diagnostics.  Sets s_pass, s_fail, s_skip, s_plan.
+run_script()
+{
+	local line
+
+	s_pass=0 s_fail=0 s_skip=0 s_plan=
+	while IFS= read -r line; do
+		case $line in
+		"not ok "[0-9]*) s_fail=$((s_fail + 1)) ;;
+		"ok "[0-9]*" # SKIP"* | "ok "[0-9]*" # skip"*) s_skip=$((s_skip + 1)) ;;
+		"ok "[0-9]*) s_pass=$((s_pass + 1)) ;;
+		1..[0-9]*) s_plan=${line#1..}; s_plan=${s_plan%% *} ;;
+		"KTAP version"* | "#"* | "") ;;
+		*) line="# $line" ;;
+		esac
+		echo "    $line"
+	done < <(cd "$dir" && timeout -k 10 "$test_timeout" bash "$1" 2>&1 </dev/null)
+	wait $!
+}
+
+# Turn a script's exit status and counts into its result line.
+account()
+{
+	local num=$1 name=$2 rc=$3 ran missing
+
+	ran=$((s_pass + s_fail + s_skip))
+	missing=$((${s_plan:-0} - ran))
+	((missing < 0)) && missing=0
+	case $rc in
+	0)
+		s_fail=$((s_fail + missing))
+		;;
+	4)
+		s_skip=$((s_skip + missing))
+		((ran || missing)) || s_skip=1
+		;;
+	124 | 137)
+		echo "# $name: timed out after ${test_timeout}s (NATGW_TEST_TIMEOUT)"
+		s_fail=$((s_fail + (missing ? missing : 1)))
+		;;
+	*)
+		s_fail=$((s_fail + missing))
+		((s_fail)) || s_fail=1
+		;;
+	esac
+	pass=$((pass + s_pass))
+	fail=$((fail + s_fail))
+	skip=$((skip + s_skip))
+	echo "# $name: pass:$s_pass fail:$s_fail skip:$s_skip (exit $rc)"
+	if ((s_fail)); then
+		echo "not ok $num $name"
+	elif ((s_pass == 0 && s_skip)); then
+		echo "ok $num $name # SKIP"
+	else
+		echo "ok $num $name"
+	fi
+}
+
+if (($#)); then
+	scripts=()
+	for t; do
+		scripts+=("$(script_path "$t")")
+	done
+else
+	scripts=("$dir"/natgw_*.sh)
+fi
+
+echo "KTAP version 1"
+echo "1..${#scripts[@]}"
+num=0
+for t in "${scripts[@]}"; do
+	num=$((num + 1))
+	name=$(basename "$t" .sh)
+	echo "# selftests: natgw: $name"
+	if [[ ! -f $t ]]; then
+		echo "# $t: no such test"
+		s_pass=0 s_fail=0 s_skip=0 s_plan=
+		account "$num" "$name" 1
+		continue
+	fi
+	run_script "$t"
+	account "$num" "$name" $?
+done
+echo "# Totals: pass:$pass fail:$fail skip:$skip"
+
+if [[ -n ${NATGW_RESULTS:-} && -d $NATGW_RESULTS ]]; then
+	printf 'pass=%d\nfail=%d\nskip=%d\n' "$pass" "$fail" "$skip" >"$NATGW_RESULTS/counts"
+fi
+((fail == 0))
