@@ -32,6 +32,9 @@ DEPS	:= linux-image-amd64 linux-headers-amd64 gcc make libc6-dev pkg-config \
 	   iputils-ping procps socat python3-scapy nftables tcpdump iperf3 \
 	   netsniff-ng
 
+PREFIX	?= /usr/local
+DESTDIR	?=
+
 .PHONY: all module natctl unit check selftest demo vm-shell deps clean install
 
 all: module natctl
@@ -43,7 +46,7 @@ natctl:
 	$(MAKE) -C tools/natctl
 
 unit:
-	$(MAKE) -C tests run
+	$(MAKE) --no-print-directory -C tests run
 
 check: deps all
 	selftests/vm/check.sh
@@ -70,6 +73,12 @@ deps:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y \
 			--no-install-recommends $$missing; \
 	fi
+
+# On a router: the module to the running kernel's extra/ (modprobe natgw
+# then loads nf_defrag_ipv4 too), natctl, its man page and completion.
+install: all
+	$(MAKE) -C $(KDIR) M=$(PWD) INSTALL_MOD_DIR=extra modules_install
+	$(MAKE) -C tools/natctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(PWD) clean
