@@ -354,8 +354,11 @@ static void natgw_tcp_track(struct natgw_session *s, enum natgw_dir dir,
 		    st == NATGW_TCP_SYN_SENT)
 			st = NATGW_TCP_SYN_RECV;
 		else if (dir == NATGW_DIR_ORIG && !th->ack &&
-			 st == NATGW_TCP_CLOSE)
-			st = NATGW_TCP_SYN_SENT;	/* port reused */
+			 (st == NATGW_TCP_CLOSE || st == NATGW_TCP_TIME_WAIT)) {
+			/* the client reuses its port for a new connection */
+			WRITE_ONCE(s->tcp_fin, 0);
+			st = NATGW_TCP_SYN_SENT;
+		}
 	} else if (th->ack && dir == NATGW_DIR_ORIG &&
 		   st == NATGW_TCP_SYN_RECV) {
 		st = NATGW_TCP_ESTABLISHED;
