@@ -46,7 +46,8 @@ int parse_uint(const char *s, uint32_t min, uint32_t max, uint32_t *val)
 	uint64_t v = 0;
 	const char *p;
 
-	if (!*s)
+	/* "010" would be 8 to iproute2 and 10 to strtoul: refuse it */
+	if (!*s || (s[0] == '0' && s[1]))
 		return PARSE_MALFORMED;
 	for (p = s; *p; p++)
 		if (*p < '0' || *p > '9')
@@ -74,35 +75,57 @@ int parse_ipv4(const char *s, uint32_t *addr)
 }
 
 /* "A,B,C": no empty element, no address twice, at most @max addresses. */
+/* The @i-th address of a comma-separated list already checked to be valid. */
+static void parse_ipv4_at(const char *s, unsigned int i, uint32_t *addr)
+{
+	char word[IPV4_STRLEN];
+	const char *end;
+	size_t len;
+
+	while (i--)
+		s = strchr(s, ',') + 1;
+	end = strchr(s, ',');
+	len = end ? (size_t)(end - s) : strlen(s);
+	memcpy(word, s, len);
+	word[len] = '\0';
+	parse_ipv4(word, addr);
+}
+
 int parse_ipv4_list(const char *s, uint32_t *addrs, unsigned int max,
 		    unsigned int *n)
 {
 	char word[IPV4_STRLEN];
 	unsigned int count = 0, i;
-	const char *end;
+	const char *end, *p;
+	uint32_t addr, prev;
 	size_t len;
 	int err;
 
-	for (;;) {
-		end = strchr(s, ',');
-		len = end ? (size_t)(end - s) : strlen(s);
+	/* Check the whole list first: a refused list leaves addrs alone. */
+	for (p = s;; p = end + 1) {
+		end = strchr(p, ',');
+		len = end ? (size_t)(end - p) : strlen(p);
 		if (!len || len >= sizeof(word))
 			return PARSE_MALFORMED;
-		memcpy(word, s, len);
+		memcpy(word, p, len);
 		word[len] = '\0';
 		if (count == max)
 			return PARSE_TOO_MANY;
-		err = parse_ipv4(word, &addrs[count]);
+		err = parse_ipv4(word, &addr);
 		if (err)
 			return err;
-		for (i = 0; i < count; i++)
-			if (addrs[i] == addrs[count])
+		/* duplicates: compare with every earlier word, re-read */
+		for (i = 0, prev = 0; i < count; i++) {
+			parse_ipv4_at(s, i, &prev);
+			if (prev == addr)
 				return PARSE_DUPLICATE;
+		}
 		count++;
 		if (!end)
 			break;
-		s = end + 1;
 	}
+	for (i = 0; i < count; i++)
+		parse_ipv4_at(s, i, &addrs[i]);
 	*n = count;
 	return PARSE_OK;
 }
