@@ -1,0 +1,270 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# natgw beside a stateful nftables firewall on the router: with
+# nf_conntrack loaded and a forward chain that accepts established and
+# related traffic, new connections from the VPC and one published service,
+# and drops the rest, SNAT and DNAT still work, and the filter sees the
+# private addresses (never an EIP).
+#
+#  ns1 h1                  ns2 router                         ns3 inet
+#  eth0 10.0.1.10/24 ───── vh1 10.0.1.1/24
+#  default via .1          natgw gw1 dev ext0, nftables fw
+#                          ext0 198.51.100.1/24 ──────────── eth0 198.51.100.2/24
+#                                                             203.0.113.0/24 via .1
+#
+# gw1: dev ext0, vpc 10.0.0.0/16, SNAT with 203.0.113.1 for the VPC, port
+# mappings of 203.0.113.2 TCP 1666 and 1667 to h1.  The firewall publishes
+# 10.0.1.10 TCP 1666 only.  The servers (h1: TCP 1666, 1667; inet: TCP
+# 7000, UDP 7001) answer each connection or datagram with the peer they see
+# and their own port, "ADDR-PORT SERVERPORT".
+
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+nat() { natctl -n "$ns2" "$@"; }
+
+readonly INET=198.51.100.2 E1=203.0.113.1 E2=203.0.113.2
+
+# The servers: one process answering every TCP connection and UDP datagram
+# on the given ports with "PEERADDR-PEERPORT SERVERPORT".  It creates READY
+# once it listens.
+server_py='
+import select, socket, sys
+ready, specs = sys.argv[1], sys.argv[2:]
+socks = {}
+for spec in specs:
+	proto, port = spec.split(":")
+	kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+	s = socket.socket(socket.AF_INET, kind)
+	s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+	s.bind(("", int(port)))
+	if kind == socket.SOCK_STREAM:
+		s.listen(64)
+	socks[s] = ("%s-%d " + port + "\n", kind)
+open(ready, "w").close()
+while True:
+	for s in select.select(list(socks), [], [])[0]:
+		answer, kind = socks[s]
+		try:
+			if kind == socket.SOCK_STREAM:
+				c, peer = s.accept()
+				c.send((answer % peer).encode())
+				c.close()
+			else:
+				peer = s.recvfrom(2048)[1]
+				s.sendto((answer % peer).encode(), peer)
+		except OSError:
+			pass
+'
+
+# The client: COUNT sockets (default 1) from source port SPORT (default: an
+# ephemeral one), each talking to every port of PORTS in turn, printing the
+# server's one-line answer or "error ERRNO".  A UDP socket re-connects to
+# each port, keeping its local port.  All sockets stay open to the end, so
+# they hold distinct source ports.
+client_py='
+import errno, socket, sys
+proto, addr, ports, count, sport, wait = sys.argv[1:]
+kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
+socks = []
+for i in range(int(count)):
+	s = socket.socket(socket.AF_INET, kind)
+	socks.append(s)
+	s.settimeout(float(wait))
+	if int(sport):
+		s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+		s.bind(("", int(sport)))
+	for port in ports.split(","):
+		try:
+			s.connect((addr, int(port)))
+			if kind == socket.SOCK_DGRAM:
+				s.send(b"?\n")
+			print(s.recv(256).decode().strip(), flush=True)
+		except socket.timeout:
+			print("error ETIMEDOUT", flush=True)
+		except OSError as e:
+			print("error", errno.errorcode[e.errno], flush=True)
+'
+
+# query NS tcp|udp ADDR PORT[,PORT...] [COUNT [SPORT [WAIT]]].  Python
+# without site-packages (-S) starts several times faster in the VM.
+query()
+{
+	ip netns exec "$1" "$PYTHON" -I -S -c "$client_py" "$2" "$3" "$4" \
+		"${5:-1}" "${6:-0}" "${7:-3}"
+}
+
+# spawn NS CMD [ARG...]: run CMD in NS in the background until the subtest
+# (or, outside subtests, the script) ends.
+spawn()
+{
+	ip netns exec "$@" >/dev/null 2>&1 &
+	echo "$!" >>"$ksft_tmp/pids.$BASHPID"
+	# A subtest is a subshell: its EXIT trap is its own.
+	[[ $BASHPID != "$$" ]] && trap reap EXIT
+	return 0
+}
+
+reap()
+{
+	local pids=$ksft_tmp/pids.$BASHPID pid
+
+	[[ -s $pids ]] || return 0
+	while read -r pid; do
+		kill "$pid" 2>/dev/null
+	done <"$pids"
+	wait 2>/dev/null
+	rm -f "$pids"
+}
+
+test_cleanup() { reap; }
+
+# serve NS PROTO:PORT...: start servers in NS.
+serve()
+{
+	local ns=$1 ready=$ksft_tmp/ready.$RANDOM
+
+	shift
+	spawn "$ns" "$PYTHON" -I -S -c "$server_py" "$ready" "$@"
+	wait_until 10 test -e "$ready"
+}
+
+# expect_peer ANSWER ADDR: a server answered, and saw ADDR as the peer.
+expect_peer()
+{
+	[[ $1 =~ ^([0-9.]+)-[0-9]+\ [0-9]+$ && ${BASH_REMATCH[1]} == "$2" ]] && return 0
+	echo "expected a server to see $2, got: '$1'"
+	return 1
+}
+
+counted()
+{
+	ip netns exec "$1" nft list chain ip t input |
+		sed -nE 's/.* counter packets ([0-9]+) .*/\1/p'
+}
+
+# Remove gw1, if there is one, with its EIPs, entries and sessions.
+gw_reset()
+{
+	nat gateway del gw1 force >/dev/null 2>&1 || true
+}
+
+# A fresh gw1: no EIP, entry or session.
+gw_setup()
+{
+	gw_reset
+	nat gateway add gw1 dev ext0 vpc 10.0.0.0/16
+}
+
+topology()
+{
+	ns_add 1 2 3
+	ip -b - <<-EOF
+		link add eth0 netns $ns1 type veth peer name vh1 netns $ns2
+		link add ext0 netns $ns2 type veth peer name eth0 netns $ns3
+	EOF
+	ip -n "$ns1" -b - <<-EOF
+		link set eth0 up
+		addr add 10.0.1.10/24 dev eth0
+		route add default via 10.0.1.1
+	EOF
+	ip -n "$ns2" -b - <<-EOF
+		link set vh1 up
+		addr add 10.0.1.1/24 dev vh1
+		link set ext0 up
+		addr add 198.51.100.1/24 dev ext0
+		route add default via $INET
+	EOF
+	ip netns exec "$ns2" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$ns3" -b - <<-EOF
+		link set eth0 up
+		addr add $INET/24 dev eth0
+		route add 203.0.113.0/24 via 198.51.100.1
+	EOF
+	ip netns exec "$ns2" nft -f - <<-EOF
+		table ip fw {
+			counter from_h1 { }
+			counter to_h1 { }
+			counter eip { }
+			chain forward {
+				type filter hook forward priority filter; policy drop;
+				ip saddr 10.0.1.10 oifname "ext0" counter name from_h1
+				ip daddr 10.0.1.10 iifname "ext0" counter name to_h1
+				ip saddr 203.0.113.0/24 counter name eip
+				ip daddr 203.0.113.0/24 counter name eip
+				ct state established,related accept
+				ct state new iifname "vh1" accept
+				ct state new ip daddr 10.0.1.10 tcp dport 1666 accept
+			}
+		}
+	EOF
+}
+
+# fw_count NAME: the packets the router's firewall counted in counter NAME.
+fw_count()
+{
+	ip netns exec "$ns2" nft list counter ip fw "$1" |
+		sed -nE 's/.*packets ([0-9]+) .*/\1/p'
+}
+
+# gw1 with its SNAT entry and both port mappings.
+gw_setup_fw()
+{
+	gw_setup
+	nat eip add gw1 "$E1"
+	nat eip add gw1 "$E2"
+	nat snat add gw1 source vpc eip "$E1" >/dev/null
+	nat dnat add gw1 eip "$E2" proto tcp port 1666 to 10.0.1.10 port 1666 >/dev/null
+	nat dnat add gw1 eip "$E2" proto tcp port 1667 to 10.0.1.10 port 1667 >/dev/null
+}
+
+# Outbound connections and their answers pass the filter (the answers as
+# established), which counts them with h1's address.
+test_snat()
+{
+	local before
+
+	gw_setup_fw
+	before=$(fw_count from_h1)
+	expect_peer "$(query "$ns1" tcp "$INET" 7000)" "$E1"
+	expect_peer "$(query "$ns1" udp "$INET" 7001)" "$E1"
+	n1 ping -c 1 -W 2 "$INET"
+	(($(fw_count from_h1) > before)) || { echo "the filter never saw 10.0.1.10 leave"; return 1; }
+	expect_eq "$(fw_count eip)" 0 "packets with an EIP seen by the filter"
+}
+
+# The published service is reached with the client's real address; the
+# port that natgw maps but the filter does not publish stays closed.
+test_dnat()
+{
+	local before
+
+	gw_setup_fw
+	before=$(fw_count to_h1)
+	expect_eq "$(query "$ns3" tcp "$E2" 1666 1 41000)" "$INET-41000 1666" "answer of the published service"
+	(($(fw_count to_h1) > before)) || { echo "the filter never saw 10.0.1.10 as a destination"; return 1; }
+	expect_eq "$(query "$ns3" tcp "$E2" 1667 1 0 1)" "error ETIMEDOUT" "unpublished port 1667"
+	expect_eq "$(fw_count eip)" 0 "packets with an EIP seen by the filter"
+}
+
+# inet's port unreachable for h1's datagram passes as related.
+test_related()
+{
+	gw_setup_fw
+	expect_eq "$(query "$ns1" udp "$INET" 9)" "error ECONNREFUSED" "UDP to a closed port"
+}
+
+require_root
+require_cmd nft ping
+modprobe -q nf_conntrack || ksft_exit_skip "no nf_conntrack"
+natgw_load
+(set -e; topology) || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
+serve "$ns1" tcp:1666 tcp:1667 || exit "$KSFT_FAIL"
+serve "$ns3" tcp:7000 udp:7001 || exit "$KSFT_FAIL"
+
+ksft_plan 3
+ksft_run firewall_snat test_snat
+ksft_run firewall_dnat test_dnat
+ksft_run firewall_related_icmp test_related
+ksft_finish

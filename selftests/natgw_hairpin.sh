@@ -1,0 +1,274 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Hairpinning through natgw (RFC 4787 REQ-9): VPC hosts reach a DNAT entry
+# of their own gateway at its EIP, and the server sees that EIP, not a
+# private address, as the peer, so that its answers go back through the
+# gateway.
+#
+#  ns1 h1 10.0.1.10 ──┐                 ns3 router
+#  (the server)       ├── br0 10.0.1.1/24
+#  ns2 h2 10.0.1.20 ──┘                 natgw gw1 dev ext0         ns4 inet
+#                                       ext0 198.51.100.1/24 ───── eth0 198.51.100.2/24
+#                                                                  203.0.113.0/24 via .1
+#
+# gw1: dev ext0, vpc 10.0.0.0/16, SNAT with 203.0.113.1 for the VPC, port
+# mappings on 203.0.113.2 to h1 (TCP 1666, UDP 1667), an IP mapping of
+# 203.0.113.3 to h1.  h1's servers (TCP 1666, 45000, UDP 1667) answer each
+# connection or datagram with the peer they see and their own port,
+# "ADDR-PORT SERVERPORT".
+
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+nat() { natctl -n "$ns3" "$@"; }
+
+readonly INET=198.51.100.2
+readonly E1=203.0.113.1 E2=203.0.113.2 E3=203.0.113.3
+
+# The servers: one process answering every TCP connection and UDP datagram
+# on the given ports with "PEERADDR-PEERPORT SERVERPORT".  It creates READY
+# once it listens.
+server_py='
+import select, socket, sys
+ready, specs = sys.argv[1], sys.argv[2:]
+socks = {}
+for spec in specs:
+	proto, port = spec.split(":")
+	kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+	s = socket.socket(socket.AF_INET, kind)
+	s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+	s.bind(("", int(port)))
+	if kind == socket.SOCK_STREAM:
+		s.listen(64)
+	socks[s] = ("%s-%d " + port + "\n", kind)
+open(ready, "w").close()
+while True:
+	for s in select.select(list(socks), [], [])[0]:
+		answer, kind = socks[s]
+		try:
+			if kind == socket.SOCK_STREAM:
+				c, peer = s.accept()
+				c.send((answer % peer).encode())
+				c.close()
+			else:
+				peer = s.recvfrom(2048)[1]
+				s.sendto((answer % peer).encode(), peer)
+		except OSError:
+			pass
+'
+
+# The client: COUNT sockets (default 1) from source port SPORT (default: an
+# ephemeral one), each talking to every port of PORTS in turn, printing the
+# server's one-line answer or "error ERRNO".  A UDP socket re-connects to
+# each port, keeping its local port.  All sockets stay open to the end, so
+# they hold distinct source ports.
+client_py='
+import errno, socket, sys
+proto, addr, ports, count, sport, wait = sys.argv[1:]
+kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
+socks = []
+for i in range(int(count)):
+	s = socket.socket(socket.AF_INET, kind)
+	socks.append(s)
+	s.settimeout(float(wait))
+	if int(sport):
+		s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+		s.bind(("", int(sport)))
+	for port in ports.split(","):
+		try:
+			s.connect((addr, int(port)))
+			if kind == socket.SOCK_DGRAM:
+				s.send(b"?\n")
+			print(s.recv(256).decode().strip(), flush=True)
+		except socket.timeout:
+			print("error ETIMEDOUT", flush=True)
+		except OSError as e:
+			print("error", errno.errorcode[e.errno], flush=True)
+'
+
+# query NS tcp|udp ADDR PORT[,PORT...] [COUNT [SPORT [WAIT]]].  Python
+# without site-packages (-S) starts several times faster in the VM.
+query()
+{
+	ip netns exec "$1" "$PYTHON" -I -S -c "$client_py" "$2" "$3" "$4" \
+		"${5:-1}" "${6:-0}" "${7:-3}"
+}
+
+# spawn NS CMD [ARG...]: run CMD in NS in the background until the subtest
+# (or, outside subtests, the script) ends.
+spawn()
+{
+	ip netns exec "$@" >/dev/null 2>&1 &
+	echo "$!" >>"$ksft_tmp/pids.$BASHPID"
+	# A subtest is a subshell: its EXIT trap is its own.
+	[[ $BASHPID != "$$" ]] && trap reap EXIT
+	return 0
+}
+
+reap()
+{
+	local pids=$ksft_tmp/pids.$BASHPID pid
+
+	[[ -s $pids ]] || return 0
+	while read -r pid; do
+		kill "$pid" 2>/dev/null
+	done <"$pids"
+	wait 2>/dev/null
+	rm -f "$pids"
+}
+
+test_cleanup() { reap; }
+
+# serve NS PROTO:PORT...: start servers in NS.
+serve()
+{
+	local ns=$1 ready=$ksft_tmp/ready.$RANDOM
+
+	shift
+	spawn "$ns" "$PYTHON" -I -S -c "$server_py" "$ready" "$@"
+	wait_until 10 test -e "$ready"
+}
+
+# expect_peer ANSWER ADDR: a server answered, and saw ADDR as the peer.
+expect_peer()
+{
+	[[ $1 =~ ^([0-9.]+)-[0-9]+\ [0-9]+$ && ${BASH_REMATCH[1]} == "$2" ]] && return 0
+	echo "expected a server to see $2, got: '$1'"
+	return 1
+}
+
+# count_in NS MATCH [VERDICT]: count the packets matching MATCH (nft syntax)
+# at NS's input hook from now on, and apply VERDICT to them.  Replaces NS's
+# ruleset.
+count_in()
+{
+	ip netns exec "$1" nft -f - <<-EOF
+		flush ruleset
+		table ip t {
+			chain input {
+				type filter hook input priority 0;
+				$2 counter ${3:-}
+			}
+		}
+	EOF
+}
+
+counted()
+{
+	ip netns exec "$1" nft list chain ip t input |
+		sed -nE 's/.* counter packets ([0-9]+) .*/\1/p'
+}
+
+# Remove gw1, if there is one, with its EIPs, entries and sessions.
+gw_reset()
+{
+	nat gateway del gw1 force >/dev/null 2>&1 || true
+}
+
+# A fresh gw1: no EIP, entry or session.
+gw_setup()
+{
+	gw_reset
+	nat gateway add gw1 dev ext0 vpc 10.0.0.0/16
+}
+
+topology()
+{
+	ns_add 1 2 3 4
+	ip -b - <<-EOF
+		link add eth0 netns $ns1 type veth peer name vh1 netns $ns3
+		link add eth0 netns $ns2 type veth peer name vh2 netns $ns3
+		link add ext0 netns $ns3 type veth peer name eth0 netns $ns4
+	EOF
+	ip -n "$ns1" -b - <<-EOF
+		link set eth0 up
+		addr add 10.0.1.10/24 dev eth0
+		route add default via 10.0.1.1
+	EOF
+	ip -n "$ns2" -b - <<-EOF
+		link set eth0 up
+		addr add 10.0.1.20/24 dev eth0
+		route add default via 10.0.1.1
+	EOF
+	ip -n "$ns3" -b - <<-EOF
+		link add br0 type bridge
+		link set br0 up
+		addr add 10.0.1.1/24 dev br0
+		link set vh1 master br0
+		link set vh1 up
+		link set vh2 master br0
+		link set vh2 up
+		link set ext0 up
+		addr add 198.51.100.1/24 dev ext0
+		route add default via $INET
+	EOF
+	ip netns exec "$ns3" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$ns4" -b - <<-EOF
+		link set eth0 up
+		addr add $INET/24 dev eth0
+		route add 203.0.113.0/24 via 198.51.100.1
+	EOF
+}
+
+# gw1 with its SNAT entry and the DNAT entries above.
+gw_setup_all()
+{
+	gw_setup
+	nat eip add gw1 "$E1"
+	nat eip add gw1 "$E2"
+	nat eip add gw1 "$E3"
+	nat snat add gw1 source vpc eip "$E1" >/dev/null
+	nat dnat add gw1 eip "$E2" proto tcp port 1666 to 10.0.1.10 port 1666 >/dev/null
+	nat dnat add gw1 eip "$E2" proto udp port 1667 to 10.0.1.10 port 1667 >/dev/null
+	nat dnat add gw1 eip "$E3" to 10.0.1.10 >/dev/null
+}
+
+test_tcp()
+{
+	gw_setup_all
+	expect_peer "$(query "$ns2" tcp "$E2" 1666)" "$E2"
+}
+
+test_udp()
+{
+	gw_setup_all
+	expect_peer "$(query "$ns2" udp "$E2" 1667)" "$E2"
+}
+
+# The server's own host reaches its service through the EIP.
+test_self()
+{
+	gw_setup_all
+	expect_peer "$(query "$ns1" tcp "$E2" 1666)" "$E2"
+}
+
+test_ip_mapping_tcp()
+{
+	gw_setup_all
+	expect_peer "$(query "$ns2" tcp "$E3" 45000)" "$E3"
+}
+
+# A ping of an IP-mapped EIP from inside the VPC is answered by the host it
+# maps to.
+test_ip_mapping_ping()
+{
+	gw_setup_all
+	count_in "$ns1" "icmp type echo-request"
+	n2 ping -c 1 -W 2 "$E3"
+	expect_eq "$(counted "$ns1")" 1 "echo requests that reached h1"
+}
+
+require_root
+require_cmd nft ping
+natgw_load
+(set -e; topology) || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
+serve "$ns1" tcp:1666 udp:1667 tcp:45000 || exit "$KSFT_FAIL"
+
+ksft_plan 5
+ksft_run hairpin_tcp test_tcp
+ksft_run hairpin_udp test_udp
+ksft_run hairpin_to_self test_self
+ksft_run hairpin_ip_mapping_tcp test_ip_mapping_tcp
+ksft_run hairpin_ip_mapping_ping test_ip_mapping_ping
+ksft_finish

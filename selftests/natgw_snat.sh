@@ -1,0 +1,436 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# SNAT through natgw: VPC hosts reach the Internet host with the gateway's
+# EIPs as their address, and nothing comes back in that no session asked for.
+#
+#  ns1 h1 10.0.1.10 ──┐
+#                     ├── br0 10.0.1.1/24 ┐
+#  ns2 h2 10.0.1.20 ──┘                   │ ns4 router
+#                                         │ natgw gw1 dev ext0        ns5 inet
+#  ns3 h3 10.0.2.30 ───── vh3 10.0.2.1/24 ┘ ext0 198.51.100.1/24 ──── eth0 198.51.100.2/24
+#                                                                     203.0.113.0/24 via .1
+#
+# gw1: dev ext0, vpc 10.0.0.0/16; EIPs come from 203.0.113.0/24, which inet
+# routes to the router.  inet has no route to 10.0.0.0/8, so only the
+# translation makes its answers reach a VPC host.  Its servers (TCP 7000,
+# UDP 7001 and 7002) answer each connection or datagram with the peer they
+# see and their own port, "ADDR-PORT SERVERPORT".  Every subtest starts from
+# a fresh gw1.
+
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+ns5=$ns_prefix-5
+n5() { ip netns exec "$ns5" "$@"; }
+nat() { natctl -n "$ns4" "$@"; }
+
+readonly INET=198.51.100.2
+readonly E1=203.0.113.1 E2=203.0.113.2 E3=203.0.113.3
+
+# The servers: one process answering every TCP connection and UDP datagram
+# on the given ports with "PEERADDR-PEERPORT SERVERPORT".  It creates READY
+# once it listens.
+server_py='
+import select, socket, sys
+ready, specs = sys.argv[1], sys.argv[2:]
+socks = {}
+for spec in specs:
+	proto, port = spec.split(":")
+	kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+	s = socket.socket(socket.AF_INET, kind)
+	s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+	s.bind(("", int(port)))
+	if kind == socket.SOCK_STREAM:
+		s.listen(64)
+	socks[s] = ("%s-%d " + port + "\n", kind)
+open(ready, "w").close()
+while True:
+	for s in select.select(list(socks), [], [])[0]:
+		answer, kind = socks[s]
+		try:
+			if kind == socket.SOCK_STREAM:
+				c, peer = s.accept()
+				c.send((answer % peer).encode())
+				c.close()
+			else:
+				peer = s.recvfrom(2048)[1]
+				s.sendto((answer % peer).encode(), peer)
+		except OSError:
+			pass
+'
+
+# The client: COUNT sockets (default 1) from source port SPORT (default: an
+# ephemeral one), each talking to every port of PORTS in turn, printing the
+# server's one-line answer or "error ERRNO".  A UDP socket re-connects to
+# each port, keeping its local port.  All sockets stay open to the end, so
+# they hold distinct source ports.
+client_py='
+import errno, socket, sys
+proto, addr, ports, count, sport, wait = sys.argv[1:]
+kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
+socks = []
+for i in range(int(count)):
+	s = socket.socket(socket.AF_INET, kind)
+	socks.append(s)
+	s.settimeout(float(wait))
+	if int(sport):
+		s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+		s.bind(("", int(sport)))
+	for port in ports.split(","):
+		try:
+			s.connect((addr, int(port)))
+			if kind == socket.SOCK_DGRAM:
+				s.send(b"?\n")
+			print(s.recv(256).decode().strip(), flush=True)
+		except socket.timeout:
+			print("error ETIMEDOUT", flush=True)
+		except OSError as e:
+			print("error", errno.errorcode[e.errno], flush=True)
+'
+
+# query NS tcp|udp ADDR PORT[,PORT...] [COUNT [SPORT [WAIT]]].  Python
+# without site-packages (-S) starts several times faster in the VM.
+query()
+{
+	ip netns exec "$1" "$PYTHON" -I -S -c "$client_py" "$2" "$3" "$4" \
+		"${5:-1}" "${6:-0}" "${7:-3}"
+}
+
+# spawn NS CMD [ARG...]: run CMD in NS in the background until the subtest
+# (or, outside subtests, the script) ends.
+spawn()
+{
+	ip netns exec "$@" >/dev/null 2>&1 &
+	echo "$!" >>"$ksft_tmp/pids.$BASHPID"
+	# A subtest is a subshell: its EXIT trap is its own.
+	[[ $BASHPID != "$$" ]] && trap reap EXIT
+	return 0
+}
+
+reap()
+{
+	local pids=$ksft_tmp/pids.$BASHPID pid
+
+	[[ -s $pids ]] || return 0
+	while read -r pid; do
+		kill "$pid" 2>/dev/null
+	done <"$pids"
+	wait 2>/dev/null
+	rm -f "$pids"
+}
+
+test_cleanup() { reap; }
+
+# serve NS PROTO:PORT...: start servers in NS.
+serve()
+{
+	local ns=$1 ready=$ksft_tmp/ready.$RANDOM
+
+	shift
+	spawn "$ns" "$PYTHON" -I -S -c "$server_py" "$ready" "$@"
+	wait_until 10 test -e "$ready"
+}
+
+# expect_peer ANSWER ADDR: a server answered, and saw ADDR as the peer.
+expect_peer()
+{
+	[[ $1 =~ ^([0-9.]+)-[0-9]+\ [0-9]+$ && ${BASH_REMATCH[1]} == "$2" ]] && return 0
+	echo "expected a server to see $2, got: '$1'"
+	return 1
+}
+
+# The peer's port in an answer.
+peer_port()
+{
+	local p=${1#*-}
+
+	echo "${p%% *}"
+}
+
+# count_in NS MATCH [VERDICT]: count the packets matching MATCH (nft syntax)
+# at NS's input hook from now on, and apply VERDICT to them.  Replaces NS's
+# ruleset.
+count_in()
+{
+	ip netns exec "$1" nft -f - <<-EOF
+		flush ruleset
+		table ip t {
+			chain input {
+				type filter hook input priority 0;
+				$2 counter ${3:-}
+			}
+		}
+	EOF
+}
+
+counted()
+{
+	ip netns exec "$1" nft list chain ip t input |
+		sed -nE 's/.* counter packets ([0-9]+) .*/\1/p'
+}
+
+# gw_stat NAME: gw1's counter NAME, a key of natctl -j stats.  The first
+# one in the document is the gateway's own: its EIPs and entries follow it.
+gw_stat()
+{
+	local json
+
+	json=$(nat -j stats gw1)
+	[[ $json =~ \"$1\":([0-9]+) ]] || { echo "no $1 in: $json" >&2; return 1; }
+	echo "${BASH_REMATCH[1]}"
+}
+
+stat_reaches()
+{
+	(($(gw_stat "$1") >= $2))
+}
+
+# Remove gw1, if there is one, with its EIPs, entries and sessions.
+gw_reset()
+{
+	nat gateway del gw1 force >/dev/null 2>&1 || true
+}
+
+# A fresh gw1: no EIP, entry or session.
+gw_setup()
+{
+	gw_reset
+	nat gateway add gw1 dev ext0 vpc 10.0.0.0/16
+}
+
+# counted_is NS N: count_in has counted N packets in NS.
+counted_is()
+{
+	(($(counted "$1") == $2))
+}
+
+# The distinct peer addresses in a list of answers, in one line.
+peer_addrs()
+{
+	cut -d - -f 1 <<<"$1" | sort -u | paste -sd ' '
+}
+
+topology()
+{
+	ns_add 1 2 3 4 5
+	ip -b - <<-EOF
+		link add eth0 netns $ns1 type veth peer name vh1 netns $ns4
+		link add eth0 netns $ns2 type veth peer name vh2 netns $ns4
+		link add eth0 netns $ns3 type veth peer name vh3 netns $ns4
+		link add ext0 netns $ns4 type veth peer name eth0 netns $ns5
+	EOF
+	ip -n "$ns4" -b - <<-EOF
+		link add br0 type bridge
+		link set br0 up
+		addr add 10.0.1.1/24 dev br0
+		link set vh1 master br0
+		link set vh1 up
+		link set vh2 master br0
+		link set vh2 up
+		link set vh3 up
+		addr add 10.0.2.1/24 dev vh3
+		link set ext0 up
+		addr add 198.51.100.1/24 dev ext0
+		route add default via $INET
+	EOF
+	ip netns exec "$ns4" sysctl -qw net.ipv4.ip_forward=1
+	host "$ns1" 10.0.1.10/24 10.0.1.1
+	host "$ns2" 10.0.1.20/24 10.0.1.1
+	host "$ns3" 10.0.2.30/24 10.0.2.1
+	ip -n "$ns5" -b - <<-EOF
+		link set eth0 up
+		addr add $INET/24 dev eth0
+		route add 203.0.113.0/24 via 198.51.100.1
+	EOF
+}
+
+# host NS ADDR/LEN GATEWAY: a VPC host's eth0
+host()
+{
+	ip -n "$1" -b - <<-EOF
+		link set eth0 up
+		addr add $2 dev eth0
+		route add default via $3
+	EOF
+}
+
+# VPC hosts on both VPC subnets ping the Internet host, which sees each
+# echo request come from the EIP.
+test_ping()
+{
+	gw_setup
+	nat eip add gw1 "$E1"
+	nat snat add gw1 source vpc eip "$E1"
+	count_in "$ns5" "ip saddr $E1 icmp type echo-request"
+	n1 ping -c 2 -i 0.2 -W 2 "$INET"
+	n3 ping -c 1 -W 2 "$INET"
+	expect_eq "$(counted "$ns5")" 3 "echo requests from $E1 seen by inet"
+}
+
+test_tcp()
+{
+	gw_setup
+	nat eip add gw1 "$E1"
+	nat snat add gw1 source vpc eip "$E1"
+	expect_peer "$(query "$ns1" tcp "$INET" 7000)" "$E1"
+	expect_peer "$(query "$ns3" tcp "$INET" 7000)" "$E1"
+}
+
+test_udp()
+{
+	gw_setup
+	nat eip add gw1 "$E1"
+	nat snat add gw1 source vpc eip "$E1"
+	expect_peer "$(query "$ns1" udp "$INET" 7001)" "$E1"
+	expect_peer "$(query "$ns3" udp "$INET" 7001)" "$E1"
+}
+
+# Longest prefix wins whatever the order the entries came in: h1 has a /32
+# entry, its neighbour h2 the /24 of their subnet, h3 only the VPC entry.
+test_precedence()
+{
+	gw_setup
+	nat eip add gw1 "$E1"
+	nat eip add gw1 "$E2"
+	nat eip add gw1 "$E3"
+	nat snat add gw1 source 10.0.1.10/32 eip "$E3"
+	nat snat add gw1 source vpc eip "$E1"
+	nat snat add gw1 source 10.0.1.0/24 eip "$E2"
+	expect_peer "$(query "$ns1" tcp "$INET" 7000)" "$E3"
+	expect_peer "$(query "$ns2" tcp "$INET" 7000)" "$E2"
+	expect_peer "$(query "$ns3" tcp "$INET" 7000)" "$E1"
+}
+
+# An entry with two EIPs spreads connections over both (affinity off); with
+# affinity on, all connections of one host to one destination use one EIP.
+test_two_eips()
+{
+	local id out
+
+	gw_setup
+	nat eip add gw1 "$E1"
+	nat eip add gw1 "$E2"
+	id=$(nat snat add gw1 source vpc eip "$E1,$E2" affinity off)
+	id=${id#id }
+
+	out=$(query "$ns1" tcp "$INET" 7000 30)
+	expect_nomatch "$out" '^error' "answers to 30 connections"
+	expect_eq "$(peer_addrs "$out")" "$E1 $E2" "EIPs seen over 30 connections, affinity off"
+
+	nat snat set gw1 id "$id" affinity on
+	out=$(query "$ns1" tcp "$INET" 7000 30)
+	expect_nomatch "$out" '^error' "answers to 30 connections"
+	expect_lines 1 "$(peer_addrs "$out" | tr ' ' '\n')" "EIPs seen from h1, affinity on"
+	out=$(query "$ns2" tcp "$INET" 7000 30)
+	expect_nomatch "$out" '^error' "answers to 30 connections"
+	expect_lines 1 "$(peer_addrs "$out" | tr ' ' '\n')" "EIPs seen from h2, affinity on"
+}
+
+# h1 and h2 both connect from port 40000 to one server: both get through,
+# with the same EIP and different public ports.
+test_same_source_port()
+{
+	local a b
+
+	gw_setup
+	nat eip add gw1 "$E1"
+	nat snat add gw1 source vpc eip "$E1"
+	a=$(query "$ns1" tcp "$INET" 7000 1 40000)
+	b=$(query "$ns2" tcp "$INET" 7000 1 40000)
+	expect_peer "$a" "$E1"
+	expect_peer "$b" "$E1"
+	[[ $(peer_port "$a") != "$(peer_port "$b")" ]] ||
+		{ echo "h1 and h2 share public port $(peer_port "$a")"; return 1; }
+}
+
+# One UDP socket talking to two server ports keeps its public address and
+# port (endpoint-independent mapping, RFC 4787 REQ-1).
+test_endpoint_independent()
+{
+	local out
+
+	gw_setup
+	nat eip add gw1 "$E1"
+	nat snat add gw1 source vpc eip "$E1"
+	out=$(query "$ns1" udp "$INET" 7001,7002)
+	expect_lines 2 "$out" "answers"
+	expect_peer "$(head -n 1 <<<"$out")" "$E1"
+	expect_eq "$(tail -n 1 <<<"$out")" "$(head -n 1 <<<"$out" | sed 's/ 7001$/ 7002/')" \
+		"answer of port 7002"
+}
+
+# With 16 SNAT ports, 16 flows to one destination get through and the 17th
+# is dropped and counted, while a flow to another destination still gets a
+# port.  UDP sessions outlive the client's sockets (300 s).
+test_exhaustion()
+{
+	local out
+
+	gw_reset
+	nat gateway add gw1 dev ext0 vpc 10.0.0.0/16 snat-ports 20000-20015
+	nat eip add gw1 "$E1"
+	nat snat add gw1 source vpc eip "$E1"
+
+	out=$(query "$ns1" udp "$INET" 7001 17 0 2)
+	expect_lines 17 "$out" "answers"
+	expect_eq "$(head -n 16 <<<"$out" | grep -cE "^${E1//./\\.}-200(0[0-9]|1[0-5]) 7001\$")" 16 \
+		"answers of the first 16 flows from $E1 ports 20000-20015"
+	expect_eq "$(head -n 16 <<<"$out" | sort -u | wc -l)" 16 "distinct public ports"
+	expect_eq "$(tail -n 1 <<<"$out")" "error ETIMEDOUT" "17th flow"
+	wait_until 3 stat_reaches drops_port_alloc 1
+
+	out=$(query "$ns1" udp "$INET" 7002)
+	expect_match "$out" "^${E1//./\\.}-200(0[0-9]|1[0-5]) 7002\$" "flow to port 7002"
+}
+
+# Packets from the Internet that no session asked for reach no VPC host:
+# to a port of the EIP that no session holds, from the wrong remote port to
+# a port that one holds, and straight to a private address.  inet's route to
+# the VPC is only for this subtest.  Finally, with the gateway gone, the
+# same packet does reach h1: what the counter would show if natgw let one in.
+test_unsolicited()
+{
+	local drops out port
+
+	gw_setup
+	nat eip add gw1 "$E1"
+	nat snat add gw1 source vpc eip "$E1"
+	count_in "$ns1" "ip saddr $INET"
+	out=$(query "$ns1" udp "$INET" 7001 1 9999)
+	expect_peer "$out" "$E1"
+	port=$(peer_port "$out")
+	expect_eq "$(counted "$ns1")" 1 "packets from inet at h1 (the answer)"
+
+	drops=$(gw_stat drops_unsolicited)
+	n5 ip route add 10.0.0.0/16 via 198.51.100.1
+	n5 bash -c "echo >/dev/udp/$E1/$((port == 9998 ? 9997 : 9998));
+		    echo >/dev/udp/$E1/$port; echo >/dev/udp/10.0.1.10/9999"
+	expect_eq "$(query "$ns5" tcp "$E1" "$port" 1 0 1)" "error ETIMEDOUT" "TCP to $E1:$port"
+	# Three datagrams and at least one SYN.
+	wait_until 3 stat_reaches drops_unsolicited $((drops + 4))
+	expect_eq "$(counted "$ns1")" 1 "packets from inet at h1"
+
+	nat gateway del gw1 force
+	n5 bash -c "echo >/dev/udp/10.0.1.10/9999"
+	wait_until 3 counted_is "$ns1" 2
+	n5 ip route del 10.0.0.0/16
+}
+
+require_root
+require_cmd nft ping
+natgw_load
+(set -e; topology) || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
+serve "$ns5" tcp:7000 udp:7001 udp:7002 || exit "$KSFT_FAIL"
+
+ksft_plan 9
+ksft_run snat_ping test_ping
+ksft_run snat_tcp test_tcp
+ksft_run snat_udp test_udp
+ksft_run snat_prefix_precedence test_precedence
+ksft_run snat_two_eips_affinity test_two_eips
+ksft_run snat_same_source_port test_same_source_port
+ksft_run snat_endpoint_independent_mapping test_endpoint_independent
+ksft_run snat_port_exhaustion test_exhaustion
+ksft_run snat_unsolicited test_unsolicited
+ksft_finish
