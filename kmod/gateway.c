@@ -156,6 +156,24 @@ static void natgw_gw_free_rcu(struct rcu_head *rcu)
 	kfree(gw);
 }
 
+/*
+ * The lowest id no gateway uses, so that a configuration saved and restored
+ * into an empty namespace gets its ids back.  Gateways are few (a quota).
+ */
+static u32 natgw_gw_free_id(struct natgw_net *nn)
+{
+	struct natgw_gw *gw;
+	u32 id = 1;
+
+again:
+	list_for_each_entry(gw, &nn->gateways, list)
+		if (gw->id == id) {
+			id++;
+			goto again;
+		}
+	return id;
+}
+
 /* The first gateway of a namespace brings the session table and hooks. */
 static int natgw_net_activate(struct natgw_net *nn)
 {
@@ -216,7 +234,7 @@ int natgw_gw_add(struct natgw_net *nn, const struct natgw_gw_cfg *cfg,
 	}
 	strscpy(gw->name, cfg->name, sizeof(gw->name));
 	gw->nn = nn;
-	gw->id = ++nn->next_gw_id;
+	gw->id = natgw_gw_free_id(nn);
 	gw->ifindex = cfg->ifindex;
 	gw->vpc_addr = cfg->vpc_addr;
 	gw->vpc_plen = cfg->vpc_plen;

@@ -184,7 +184,6 @@ struct natgw_net {
 	struct mutex lock;		/* serialises all configuration changes */
 	struct list_head gateways;	/* RCU for the packet path */
 	unsigned int ngateways;
-	u32 next_gw_id;
 	u32 gen;			/* configuration generation, for dumps */
 	struct hlist_head eip_hash[1 << NATGW_EIP_HASH_BITS];
 	bool hooks_on;

@@ -282,11 +282,16 @@ static int natgw_reply(struct genl_info *info, u8 cmd,
 	return genlmsg_reply(msg, info);
 }
 
-/* Tell "config" listeners what changed: the command and the object's key. */
-static void natgw_config_event(struct genl_info *info, u8 cmd, u32 id)
+/*
+ * Tell "config" listeners what changed: the command, then the object as a
+ * GET would show it (@fill, under natgw_net.lock, so the object is alive),
+ * or for a deletion the keys the request named.
+ */
+static void natgw_config_event(struct genl_info *info, u8 cmd,
+			       int (*fill)(struct sk_buff *skb, void *obj),
+			       void *obj)
 {
 	struct net *net = genl_info_net(info);
-	/* @id: a new entry's id, which the request could not carry */
 	static const int keys[] = {
 		NATGW_A_GW_NAME, NATGW_A_EIP_ADDR, NATGW_A_ENTRY_ID,
 	};
@@ -302,14 +307,17 @@ static void natgw_config_event(struct genl_info *info, u8 cmd, u32 id)
 	hdr = genlmsg_put(msg, 0, 0, &natgw_family, 0, NATGW_CMD_CONFIG_NTF);
 	if (!hdr || nla_put_u8(msg, NATGW_A_NTF_CMD, cmd))
 		goto err;
-	for (i = 0; i < ARRAY_SIZE(keys); i++) {
-		const struct nlattr *a = info->attrs[keys[i]];
-
-		if (a && nla_put(msg, keys[i], nla_len(a), nla_data(a)))
+	if (fill) {
+		if (fill(msg, obj))
 			goto err;
+	} else {
+		for (i = 0; i < ARRAY_SIZE(keys); i++) {
+			const struct nlattr *a = info->attrs[keys[i]];
+
+			if (a && nla_put(msg, keys[i], nla_len(a), nla_data(a)))
+				goto err;
+		}
 	}
-	if (id && nla_put_u32(msg, NATGW_A_ENTRY_ID, id))
-		goto err;
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast_netns(&natgw_family, net, msg, 0, NATGW_GRP_CONFIG,
 				GFP_KERNEL);
@@ -377,11 +385,11 @@ static int natgw_nl_gw_new(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&nn->lock);
 	ret = natgw_gw_add(nn, &cfg, info->extack, &gw);
-	if (!ret)
+	if (!ret) {
+		natgw_config_event(info, NATGW_CMD_GW_NEW, natgw_fill_gw_obj, gw);
 		ret = natgw_reply(info, NATGW_CMD_GW_NEW, natgw_fill_gw_obj, gw);
+	}
 	mutex_unlock(&nn->lock);
-	if (!ret)
-		natgw_config_event(info, NATGW_CMD_GW_NEW, 0);
 	return ret;
 }
 
@@ -410,10 +418,10 @@ static int natgw_nl_gw_set(struct sk_buff *skb, struct genl_info *info)
 	gw = natgw_get_gw(nn, info);
 	if (gw)
 		ret = natgw_gw_set(nn, gw, &cfg, info->extack);
-	mutex_unlock(&nn->lock);
 	if (!ret)
-		natgw_config_event(info, NATGW_CMD_GW_SET, 0);
-	return gw ? ret : -ENOENT;
+		natgw_config_event(info, NATGW_CMD_GW_SET, natgw_fill_gw_obj, gw);
+	mutex_unlock(&nn->lock);
+	return ret;
 }
 
 static int natgw_nl_gw_del(struct sk_buff *skb, struct genl_info *info)
@@ -427,9 +435,9 @@ static int natgw_nl_gw_del(struct sk_buff *skb, struct genl_info *info)
 	if (gw)
 		ret = natgw_gw_del(nn, gw, !!info->attrs[NATGW_A_FORCE],
 				   info->extack);
-	mutex_unlock(&nn->lock);
 	if (!ret)
-		natgw_config_event(info, NATGW_CMD_GW_DEL, 0);
+		natgw_config_event(info, NATGW_CMD_GW_DEL, NULL, NULL);
+	mutex_unlock(&nn->lock);
 	return ret;
 }
 
@@ -575,13 +583,12 @@ static int natgw_nl_eip_new(struct sk_buff *skb, struct genl_info *info)
 		ret = natgw_eip_add(nn, gw, addr, info->extack);
 	if (!ret) {
 		eip = natgw_eip_find(nn, addr);
+		natgw_config_event(info, NATGW_CMD_EIP_NEW, natgw_fill_eip_obj, eip);
 		ret = natgw_reply(info, NATGW_CMD_EIP_NEW, natgw_fill_eip_obj, eip);
 	} else if (gw && ret != -ENOMEM && !info->extack->bad_attr) {
 		NL_SET_BAD_ATTR(info->extack, info->attrs[NATGW_A_EIP_ADDR]);
 	}
 	mutex_unlock(&nn->lock);
-	if (!ret)
-		natgw_config_event(info, NATGW_CMD_EIP_NEW, 0);
 	return ret;
 }
 
@@ -605,10 +612,10 @@ static int natgw_nl_eip_del(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	ret = natgw_eip_del(nn, eip, !!info->attrs[NATGW_A_FORCE], info->extack);
+	if (!ret)
+		natgw_config_event(info, NATGW_CMD_EIP_DEL, NULL, NULL);
 out:
 	mutex_unlock(&nn->lock);
-	if (!ret)
-		natgw_config_event(info, NATGW_CMD_EIP_DEL, 0);
 	return ret;
 }
 
@@ -618,6 +625,11 @@ static int natgw_nl_eip_dump(struct sk_buff *skb, struct netlink_callback *cb)
 }
 
 /* ---- SNAT and DNAT entries ---------------------------------------------- */
+
+static int natgw_fill_rule_obj(struct sk_buff *skb, void *obj)
+{
+	return natgw_fill_rule(skb, obj);
+}
 
 static int natgw_fill_id(struct sk_buff *skb, void *obj)
 {
@@ -659,6 +671,7 @@ static int natgw_nl_snat_new(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **a = info->attrs;
 	struct natgw_snat_cfg cfg = { .affinity = -1 };
 	__be32 addrs[NATGW_MAX_LIST];
+	struct natgw_rule *r;
 	struct natgw_gw *gw;
 	u32 id;
 	int ret;
@@ -683,12 +696,12 @@ static int natgw_nl_snat_new(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&nn->lock);
 	gw = natgw_get_gw(nn, info);
 	ret = gw ? natgw_snat_add(nn, gw, &cfg, info->extack, &id) : -ENOENT;
-	if (!ret)
-		ret = natgw_reply(info, NATGW_CMD_SNAT_NEW, natgw_fill_id,
-				  natgw_rule_find(gw, false, id));
+	if (!ret) {
+		r = natgw_rule_find(gw, false, id);
+		natgw_config_event(info, NATGW_CMD_SNAT_NEW, natgw_fill_rule_obj, r);
+		ret = natgw_reply(info, NATGW_CMD_SNAT_NEW, natgw_fill_id, r);
+	}
 	mutex_unlock(&nn->lock);
-	if (!ret)
-		natgw_config_event(info, NATGW_CMD_SNAT_NEW, id);
 	return ret;
 }
 
@@ -713,9 +726,9 @@ static int natgw_nl_snat_set(struct sk_buff *skb, struct genl_info *info)
 	if (gw)
 		r = natgw_get_rule(gw, false, info);
 	ret = r ? natgw_snat_set(nn, r, &cfg, info->extack) : -ENOENT;
-	mutex_unlock(&nn->lock);
 	if (!ret)
-		natgw_config_event(info, NATGW_CMD_SNAT_SET, 0);
+		natgw_config_event(info, NATGW_CMD_SNAT_SET, natgw_fill_rule_obj, r);
+	mutex_unlock(&nn->lock);
 	return ret;
 }
 
@@ -729,13 +742,13 @@ static int natgw_nl_rule_del(struct genl_info *info, bool dnat)
 	gw = natgw_get_gw(nn, info);
 	if (gw)
 		r = natgw_get_rule(gw, dnat, info);
-	if (r)
+	if (r) {
 		natgw_rule_del(nn, r);
+		natgw_config_event(info, dnat ? NATGW_CMD_DNAT_DEL :
+					      NATGW_CMD_SNAT_DEL, NULL, NULL);
+	}
 	mutex_unlock(&nn->lock);
-	if (!r)
-		return -ENOENT;
-	natgw_config_event(info, dnat ? NATGW_CMD_DNAT_DEL : NATGW_CMD_SNAT_DEL, 0);
-	return 0;
+	return r ? 0 : -ENOENT;
 }
 
 static int natgw_nl_snat_del(struct sk_buff *skb, struct genl_info *info)
@@ -783,6 +796,7 @@ static int natgw_nl_dnat_new(struct sk_buff *skb, struct genl_info *info)
 	struct natgw_net *nn = natgw_info_net(info);
 	struct nlattr **a = info->attrs;
 	struct natgw_dnat_cfg cfg = {};
+	struct natgw_rule *r;
 	struct natgw_gw *gw;
 	u32 id;
 	int ret;
@@ -813,12 +827,12 @@ static int natgw_nl_dnat_new(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&nn->lock);
 	gw = natgw_get_gw(nn, info);
 	ret = gw ? natgw_dnat_add(nn, gw, &cfg, info->extack, &id) : -ENOENT;
-	if (!ret)
-		ret = natgw_reply(info, NATGW_CMD_DNAT_NEW, natgw_fill_id,
-				  natgw_rule_find(gw, true, id));
+	if (!ret) {
+		r = natgw_rule_find(gw, true, id);
+		natgw_config_event(info, NATGW_CMD_DNAT_NEW, natgw_fill_rule_obj, r);
+		ret = natgw_reply(info, NATGW_CMD_DNAT_NEW, natgw_fill_id, r);
+	}
 	mutex_unlock(&nn->lock);
-	if (!ret)
-		natgw_config_event(info, NATGW_CMD_DNAT_NEW, id);
 	return ret;
 }
 
@@ -828,6 +842,7 @@ static int natgw_nl_dnat_set(struct sk_buff *skb, struct genl_info *info)
 	struct natgw_dnat_cfg cfg = {};
 	struct natgw_rule *r = NULL;
 	struct natgw_gw *gw;
+	u32 id;
 	int ret;
 
 	if (info->attrs[NATGW_A_DNAT_PRIV_ADDR])
@@ -840,10 +855,12 @@ static int natgw_nl_dnat_set(struct sk_buff *skb, struct genl_info *info)
 	gw = natgw_get_gw(nn, info);
 	if (gw)
 		r = natgw_get_rule(gw, true, info);
+	id = r ? r->id : 0;
 	ret = r ? natgw_dnat_set(nn, r, &cfg, info->extack) : -ENOENT;
+	if (!ret)	/* the entry was replaced: show the new one */
+		natgw_config_event(info, NATGW_CMD_DNAT_SET, natgw_fill_rule_obj,
+				   natgw_rule_find(gw, true, id));
 	mutex_unlock(&nn->lock);
-	if (!ret)
-		natgw_config_event(info, NATGW_CMD_DNAT_SET, 0);
 	return ret;
 }
 
@@ -1091,18 +1108,36 @@ static int natgw_nl_session_count(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+struct natgw_flushed {
+	const struct natgw_gw *gw;
+	u64 n;
+};
+
+static int natgw_fill_flushed(struct sk_buff *skb, void *obj)
+{
+	const struct natgw_flushed *f = obj;
+
+	if (f->gw && nla_put_string(skb, NATGW_A_GW_NAME, f->gw->name))
+		return -EMSGSIZE;
+	return natgw_fill_count(skb, (void *)&f->n);
+}
+
 static int natgw_nl_session_flush(struct sk_buff *skb, struct genl_info *info)
 {
 	struct natgw_net *nn = natgw_info_net(info);
 	struct natgw_sess_filter f;
-	u64 n;
+	struct natgw_flushed done;
 	int ret;
 
 	mutex_lock(&nn->lock);
 	ret = natgw_sess_filter(nn, info->attrs, info->extack, &f);
 	if (!ret) {
-		n = natgw_session_kill_matching(nn, natgw_sess_match, &f);
-		ret = natgw_reply(info, NATGW_CMD_SESSION_FLUSH, natgw_fill_count, &n);
+		done.gw = f.gw;
+		done.n = natgw_session_kill_matching(nn, natgw_sess_match, &f);
+		natgw_config_event(info, NATGW_CMD_SESSION_FLUSH,
+				   natgw_fill_flushed, &done);
+		ret = natgw_reply(info, NATGW_CMD_SESSION_FLUSH, natgw_fill_count,
+				  &done.n);
 	}
 	mutex_unlock(&nn->lock);
 	return ret;
@@ -1160,12 +1195,14 @@ static int natgw_nl_timeout_set(struct sk_buff *skb, struct genl_info *info)
 			   nla_get_u32(a));
 		n++;
 	}
+	if (n)
+		natgw_config_event(info, NATGW_CMD_TIMEOUT_SET,
+				   natgw_fill_timeouts, &nn->timeouts);
 	mutex_unlock(&nn->lock);
 	if (!n) {
 		NL_SET_ERR_MSG_MOD(info->extack, "no timeout given");
 		return -EINVAL;
 	}
-	natgw_config_event(info, NATGW_CMD_TIMEOUT_SET, 0);
 	return 0;
 }
 
@@ -1330,9 +1367,7 @@ void natgw_nl_session_event(struct natgw_net *nn,
 	hdr = genlmsg_put(msg, 0, 0, &natgw_family, 0, cmd);
 	if (!hdr || natgw_fill_session(msg, s) ||
 	    nla_put_u64_64bit(msg, NATGW_A_SESS_START,
-			      ktime_get_real_ns() -
-			      jiffies_to_nsecs((u32)jiffies - s->start),
-			      NATGW_A_PAD)) {
+			      (u64)s->start_wall * NSEC_PER_SEC, NATGW_A_PAD)) {
 		nlmsg_free(msg);
 		goto lost;
 	}

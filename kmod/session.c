@@ -222,6 +222,7 @@ int natgw_session_insert(struct natgw_net *nn, struct natgw_session *s)
 	s->th[NATGW_DIR_ORIG].t.dir = NATGW_DIR_ORIG;
 	s->th[NATGW_DIR_REPLY].t.dir = NATGW_DIR_REPLY;
 	s->start = (u32)jiffies;
+	s->start_wall = (u32)ktime_get_real_seconds();
 	/* readers treat a session whose time is up as gone: set it first */
 	s->expires = s->start + natgw_timeout(nn, s) * HZ;
 

@@ -60,6 +60,7 @@ struct natgw_session {
 	u8 tcp_state;			/* enum natgw_tcp_state */
 	u8 flags;			/* NATGW_SF_*, written under the bucket locks */
 	u8 tcp_fin;			/* BIT(dir): FIN seen from that side */
+	u32 start_wall;			/* creation, seconds since the epoch */
 	u64 bytes[2];			/* [ORIG], [REPLY] direction */
 	struct rcu_head rcu;
 };
