@@ -384,7 +384,40 @@ static int exchange(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 	return 0;
 }
 
-static int report(const struct nl_err *err)
+/*
+ * Linux 6.1 cannot format extack messages, so a quota refusal names its
+ * module parameter ("... (module parameter max_eips)") but not its value:
+ * add the value, which natctl reads from sysfs, the way an operator would.
+ */
+static void add_quota_value(char *msg, size_t size)
+{
+	static const char tag[] = "(module parameter ";
+	char name[64], path[128], val[32];
+	char *p = strstr(msg, tag), *end;
+	size_t n;
+	FILE *f;
+
+	if (!p)
+		return;
+	p += sizeof(tag) - 1;
+	end = strchr(p, ')');
+	n = end ? (size_t)(end - p) : 0;
+	if (!n || n >= sizeof(name))
+		return;
+	memcpy(name, p, n);
+	name[n] = '\0';
+	snprintf(path, sizeof(path), "/sys/module/natgw/parameters/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(val, sizeof(val), f)) {
+		val[strcspn(val, "\n")] = '\0';
+		snprintf(end, size - (size_t)(end - msg), " = %s)", val);
+	}
+	fclose(f);
+}
+
+static int report(struct nl_err *err)
 {
 	const char *name = NULL, *cmd = NULL;
 
@@ -394,8 +427,10 @@ static int report(const struct nl_err *err)
 		cmd = cmd_names[err->cmd];
 	if (!cmd)
 		cmd = "natgw";
-	if (err->msg[0])
+	if (err->msg[0]) {
+		add_quota_value(err->msg, sizeof(err->msg));
 		return nerr("%s", err->msg);
+	}
 	if (err->code == EPERM)
 		return nerr("Operation not permitted (need CAP_NET_ADMIN)");
 	if (err->code == EBADMSG)
