@@ -30,7 +30,7 @@ export VM_KERNEL BUILD
 DEPS	:= linux-image-amd64 linux-headers-amd64 gcc make libc6-dev pkg-config \
 	   libmnl-dev qemu-system-x86 busybox-static xz-utils kmod iproute2 \
 	   iputils-ping procps socat python3-scapy nftables tcpdump iperf3 \
-	   netsniff-ng
+	   netsniff-ng python3-prometheus-client valgrind
 
 PREFIX	?= /usr/local
 DESTDIR	?=
