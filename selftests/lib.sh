@@ -31,6 +31,14 @@
 #
 # The repository is seen at the same path inside the VM as on the host, so
 # NATCTL and NATGW_KO point into the tree whichever side runs the test.
+#
+# Scripts that pass traffic build their own topology and define nat(), natctl
+# in the namespace of the router that holds the gateway; the helpers at the
+# end use it.  They start servers and clients in namespaces (serve, query),
+# read what the servers saw (expect_peer, peer_port), count packets with nft
+# (count_in, counted) and give each subtest a fresh gateway gw1 on the
+# router's device ext0 (gw_setup, gw_stat).  Processes started with spawn
+# end with the subtest that started them, or with the script.
 
 NATGW_REPO=${NATGW_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 NATCTL=${NATCTL:-$NATGW_REPO/tools/natctl/natctl}
@@ -95,9 +103,37 @@ ns_del_all()
 	done
 }
 
-# A script that needs more teardown defines test_cleanup; it runs first.
+# spawn NS CMD [ARG...]: run CMD in NS in the background until the subtest
+# (or, outside subtests, the script) ends.
+spawn()
+{
+	ip netns exec "$@" >/dev/null 2>&1 &
+	echo "$!" >>"$ksft_tmp/pids.$BASHPID"
+	# A subtest is a subshell: its EXIT trap is its own.
+	[[ $BASHPID != "$$" ]] && trap reap EXIT
+	return 0
+}
+
+# Kill what this shell spawned.  Each shell keeps its own list, so that a
+# subtest ends only its processes.
+reap()
+{
+	local pids=$ksft_tmp/pids.$BASHPID pid
+
+	[[ -s $pids ]] || return 0
+	while read -r pid; do
+		kill "$pid" 2>/dev/null
+	done <"$pids"
+	wait 2>/dev/null
+	rm -f "$pids"
+}
+
+# The script's background processes go first, while the namespaces they
+# run in still exist; a script that needs more teardown defines
+# test_cleanup, which runs next.
 cleanup()
 {
+	reap
 	declare -F test_cleanup >/dev/null && test_cleanup
 	ns_del_all
 	rm -rf "$ksft_tmp"
@@ -129,15 +165,19 @@ ksft_skip()
 }
 
 # Where a subtest failed: the innermost frame outside this file, and the
-# command unless it was an assertion (which has had its say).
+# command unless it was an assertion's return (which has had its say).  A
+# command that failed inside one of this file's helpers is named with the
+# helper, as the line given is the helper's caller.  Of a command with a
+# here-document, its first line is enough.
 ksft_errtrap()
 {
-	local rc=$1 cmd=$2 i where
+	local rc=$1 cmd=${2%%$'\n'*} i where
 
 	for ((i = 1; i < ${#BASH_SOURCE[@]}; i++)); do
 		[[ ${BASH_SOURCE[i]} == "${BASH_SOURCE[0]}" ]] && continue
 		where="failed at ${BASH_SOURCE[i]##*/}:${BASH_LINENO[i - 1]}"
-		if ((i == 1)) && [[ $cmd != return* ]]; then
+		((i == 1)) || where+=" in ${FUNCNAME[i - 1]}"
+		if [[ $cmd != return* ]]; then
 			echo "$where: $cmd (exit $rc)"
 		else
 			echo "$where"
@@ -234,19 +274,28 @@ natgw_load()
 }
 
 # wait_until SECONDS CMD [ARG...]: poll CMD every 0.1 s until it succeeds;
-# fail (saying so) if it has not after SECONDS.
+# fail (saying so, with the last attempt's stderr) if it has not after
+# SECONDS.  A command that is not there (status 127) will not appear by
+# waiting: that fails at once, so a misspelt name reads as what it is.
 wait_until()
 {
-	local secs=$1 deadline=$((SECONDS + $1))
+	local secs=$1 deadline=$((SECONDS + $1)) err=$ksft_tmp/wait.$BASHPID rc
 
 	shift
-	until "$@" >/dev/null 2>&1; do
-		if ((SECONDS >= deadline)); then
-			echo "still false after ${secs}s: $*"
-			return 1
-		fi
+	while :; do
+		"$@" >/dev/null 2>"$err" && return 0
+		rc=$?
+		((rc != 127)) || break
+		((SECONDS < deadline)) || break
 		sleep 0.1
 	done
+	if ((rc == 127)); then
+		echo "not found (exit 127): $*"
+	else
+		echo "still false after ${secs}s: $*"
+	fi
+	[[ -s $err ]] && sed 's/^/stderr: /' "$err"
+	return 1
 }
 
 # capture CMD [ARG...]: run CMD; leave its exit status in $rc, its stdout in
@@ -355,4 +404,155 @@ for expr in sys.argv[2:]:
 	echo "$msg"
 	echo "$1"
 	return 1
+}
+
+# Traffic.  What follows uses nat(), which the script defines.
+
+# The servers: one process answering every TCP connection and UDP datagram
+# on the given ports with "PEERADDR-PEERPORT SERVERPORT".  It creates READY
+# once it listens.
+serve_py='
+import select, socket, sys
+ready, specs = sys.argv[1], sys.argv[2:]
+socks = {}
+for spec in specs:
+	proto, port = spec.split(":")
+	kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+	s = socket.socket(socket.AF_INET, kind)
+	s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+	s.bind(("", int(port)))
+	if kind == socket.SOCK_STREAM:
+		s.listen(64)
+	socks[s] = ("%s-%d " + port + "\n", kind)
+open(ready, "w").close()
+while True:
+	for s in select.select(list(socks), [], [])[0]:
+		answer, kind = socks[s]
+		try:
+			if kind == socket.SOCK_STREAM:
+				c, peer = s.accept()
+				c.send((answer % peer).encode())
+				c.close()
+			else:
+				peer = s.recvfrom(2048)[1]
+				s.sendto((answer % peer).encode(), peer)
+		except OSError:
+			pass
+'
+
+# The client: COUNT sockets (default 1) from source port SPORT (default: an
+# ephemeral one), each talking to every port of PORTS in turn, printing the
+# server's one-line answer or "error ERRNO".  A UDP socket re-connects to
+# each port, keeping its local port.  All sockets stay open to the end, so
+# they hold distinct source ports.
+query_py='
+import errno, socket, sys
+proto, addr, ports, count, sport, wait = sys.argv[1:]
+kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
+socks = []
+for i in range(int(count)):
+	s = socket.socket(socket.AF_INET, kind)
+	socks.append(s)
+	s.settimeout(float(wait))
+	if int(sport):
+		s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+		s.bind(("", int(sport)))
+	for port in ports.split(","):
+		try:
+			s.connect((addr, int(port)))
+			if kind == socket.SOCK_DGRAM:
+				s.send(b"?\n")
+			print(s.recv(256).decode().strip(), flush=True)
+		except socket.timeout:
+			print("error ETIMEDOUT", flush=True)
+		except OSError as e:
+			print("error", errno.errorcode[e.errno], flush=True)
+'
+
+# query NS tcp|udp ADDR PORT[,PORT...] [COUNT [SPORT [WAIT]]]: the client's
+# answers (WAIT: seconds per answer, default 3).  Python without
+# site-packages (-S) starts several times faster in the VM.
+query()
+{
+	ip netns exec "$1" "$PYTHON" -I -S -c "$query_py" "$2" "$3" "$4" \
+		"${5:-1}" "${6:-0}" "${7:-3}"
+}
+
+# serve NS PROTO:PORT...: start servers in NS.
+serve()
+{
+	local ns=$1 ready=$ksft_tmp/ready.$RANDOM
+
+	shift
+	spawn "$ns" "$PYTHON" -I -S -c "$serve_py" "$ready" "$@"
+	wait_until 10 test -e "$ready"
+}
+
+# expect_peer ANSWER ADDR: a server answered, and saw ADDR as the peer.
+expect_peer()
+{
+	[[ $1 =~ ^([0-9.]+)-[0-9]+\ [0-9]+$ && ${BASH_REMATCH[1]} == "$2" ]] && return 0
+	echo "expected a server to see $2, got: '$1'"
+	return 1
+}
+
+# The peer's port in an answer.
+peer_port()
+{
+	local p=${1#*-}
+
+	echo "${p%% *}"
+}
+
+# count_in NS MATCH [VERDICT]: count the packets matching MATCH (nft syntax)
+# at NS's input hook from now on, and apply VERDICT to them.  Replaces NS's
+# ruleset.
+count_in()
+{
+	ip netns exec "$1" nft -f - <<-EOF
+		flush ruleset
+		table ip t {
+			chain input {
+				type filter hook input priority 0;
+				$2 counter ${3:-}
+			}
+		}
+	EOF
+}
+
+# counted NS: the packets count_in has counted in NS so far.
+counted()
+{
+	ip netns exec "$1" nft list chain ip t input |
+		sed -nE 's/.* counter packets ([0-9]+) .*/\1/p'
+}
+
+# gw_stat NAME: gw1's counter NAME, a key of natctl -j stats.  The first
+# one in the document is the gateway's own: its EIPs and entries follow it.
+gw_stat()
+{
+	local json
+
+	json=$(nat -j stats gw1)
+	[[ $json =~ \"$1\":([0-9]+) ]] || { echo "no $1 in: $json" >&2; return 1; }
+	echo "${BASH_REMATCH[1]}"
+}
+
+# stat_reaches NAME N: gw1's counter NAME is at least N.
+stat_reaches()
+{
+	(($(gw_stat "$1") >= $2))
+}
+
+# Remove gw1, if there is one, with its EIPs, entries and sessions.
+gw_reset()
+{
+	nat gateway del gw1 force >/dev/null 2>&1 || true
+}
+
+# A fresh gw1 on ext0 for the VPC 10.0.0.0/16: no EIP, entry or session.
+gw_setup()
+{
+	gw_reset
+	nat gateway add gw1 dev ext0 vpc 10.0.0.0/16
 }
