@@ -50,9 +50,19 @@ run_script()
 		*) line="# $line" ;;
 		esac
 		echo "    $line"
-	done < <(cd "$dir" && timeout -k 10 "$test_timeout" bash "$1" 2>&1 </dev/null)
+	done < <(cd "$dir" && setsid -w bash -c "$reaper" reaper \
+		 "$test_timeout" "$1" 2>&1 </dev/null)
 	wait $!
 }
+
+# Run a script in a session of its own, and when it ends kill whatever it
+# left behind in that session: a stray background process would otherwise
+# hold the output pipe open and stall the whole run until the VM's timeout.
+# shellcheck disable=SC2016
+reaper='timeout -k 10 "$1" bash "$2"; rc=$?
+for p in $(pgrep -s $$); do [ "$p" = $$ ] || kill -KILL "$p" 2>/dev/null; done
+exit $rc'
+
 
 # Turn a script's exit status and counts into its result line.
 account()
