@@ -189,6 +189,8 @@ struct natgw_net {
 	bool hooks_on;
 	struct natgw_timeouts timeouts;
 	siphash_key_t key;		/* EIP choice; never leaves the kernel */
+	atomic64_t events_lost;		/* events not delivered */
+	atomic64_t events_reported;	/* events_lost as last reported */
 	struct natgw_session_table sessions;
 };
 

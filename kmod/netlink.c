@@ -28,7 +28,6 @@ static const struct genl_multicast_group natgw_mcgrps[] = {
 	[NATGW_GRP_NATLOG] = { .name = NATGW_MCGRP_NATLOG },
 };
 
-static atomic64_t natgw_events_lost;
 
 /*
  * Cleared once the family is unregistered at module exit, before the
@@ -325,7 +324,7 @@ static void natgw_config_event(struct genl_info *info, u8 cmd,
 err:
 	nlmsg_free(msg);
 lost:
-	atomic64_inc(&natgw_events_lost);
+	atomic64_inc(&natgw_pernet(net)->events_lost);
 }
 
 /* ---- gateway ----------------------------------------------------------- */
@@ -1345,11 +1344,41 @@ out:
 
 /* ---- events ------------------------------------------------------------ */
 
-static void natgw_event_send(struct net *net, struct sk_buff *msg)
+/*
+ * Events are never waited for: one that cannot be allocated or that a
+ * listener's full socket refuses is counted.  The count reaches listeners
+ * as an EVENTS_LOST event ahead of the next event that gets through.
+ */
+static void natgw_events_lost_report(struct natgw_net *nn)
 {
-	if (genlmsg_multicast_netns(&natgw_family, net, msg, 0,
+	s64 lost = atomic64_read(&nn->events_lost);
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (lost == atomic64_read(&nn->events_reported))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &natgw_family, 0,
+			  NATGW_CMD_EVENTS_LOST_NTF);
+	if (!hdr || nla_put_u64_64bit(msg, NATGW_A_NTF_LOST, lost,
+				      NATGW_A_PAD)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	if (!genlmsg_multicast_netns(&natgw_family, nn->net, msg, 0,
+				     NATGW_GRP_NATLOG, GFP_ATOMIC))
+		atomic64_set(&nn->events_reported, lost);
+}
+
+static void natgw_event_send(struct natgw_net *nn, struct sk_buff *msg)
+{
+	natgw_events_lost_report(nn);
+	if (genlmsg_multicast_netns(&natgw_family, nn->net, msg, 0,
 				    NATGW_GRP_NATLOG, GFP_ATOMIC) == -ENOBUFS)
-		atomic64_inc(&natgw_events_lost);
+		atomic64_inc(&nn->events_lost);
 }
 
 void natgw_nl_session_event(struct natgw_net *nn,
@@ -1372,10 +1401,10 @@ void natgw_nl_session_event(struct natgw_net *nn,
 		goto lost;
 	}
 	genlmsg_end(msg, hdr);
-	natgw_event_send(nn->net, msg);
+	natgw_event_send(nn, msg);
 	return;
 lost:
-	atomic64_inc(&natgw_events_lost);
+	atomic64_inc(&nn->events_lost);
 }
 
 void natgw_nl_portalloc_event(struct natgw_net *nn, const struct natgw_gw *gw,
@@ -1404,10 +1433,10 @@ void natgw_nl_portalloc_event(struct natgw_net *nn, const struct natgw_gw *gw,
 		goto lost;
 	}
 	genlmsg_end(msg, hdr);
-	natgw_event_send(nn->net, msg);
+	natgw_event_send(nn, msg);
 	return;
 lost:
-	atomic64_inc(&natgw_events_lost);
+	atomic64_inc(&nn->events_lost);
 }
 
 /* ---- family ------------------------------------------------------------ */
