@@ -6,6 +6,8 @@
 #   make deps       install (apt-get) what build, tests and demo need
 #   make check      unit tests, then the VM selftests; ends "N passed, M failed"
 #   make selftest T="natgw_gateway ..."   only those selftests, in the VM
+#   make stress     every selftest scaled up, fuzzers included (long)
+#   make check-debug  every selftest on a debug kernel (builds it once)
 #   make demo       boot the VM and show natgw at work
 #   make vm-shell   boot the VM with a shell on this terminal (quit: Ctrl-A x)
 #   make unit       userspace unit tests only
@@ -35,7 +37,7 @@ DEPS	:= linux-image-amd64 linux-headers-amd64 gcc make libc6-dev pkg-config \
 PREFIX	?= /usr/local
 DESTDIR	?=
 
-.PHONY: all module natctl unit check selftest demo vm-shell deps clean install
+.PHONY: all module natctl unit check check-debug selftest stress demo vm-shell deps clean install
 
 all: module natctl
 
@@ -53,6 +55,19 @@ check: deps all
 
 selftest: all
 	selftests/vm/check.sh --vm-only $(T)
+
+# Everything, scaled up: the fuzzers at full size and 100 rounds of faults.
+stress: deps all
+	NATGW_STRESS=1 NATGW_TEST_TIMEOUT=3600 VM_TIMEOUT=5400 \
+		selftests/vm/check.sh --vm-only
+
+# Every selftest on a debug kernel (KASAN, UBSAN, lockdep, kmemleak...)
+# built from linux-source-6.1 and cached outside the tree: see
+# Documentation/reliability.md for what it costs.
+check-debug: deps all
+	eval "$$(selftests/debug/build-kernel.sh -m)" && export NATGW_KO && \
+	VM_KERNEL=$$VM_KERNEL VM_MEM=2048M VM_TIMEOUT=5400 \
+		NATGW_TEST_TIMEOUT=1800 selftests/vm/check.sh --vm-only
 
 demo: deps all
 	selftests/vm/run-vm.sh -o $(BUILD)/vm/demo selftests/demo.sh
