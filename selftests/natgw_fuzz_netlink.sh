@@ -1,0 +1,169 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Hostile configuration: random and mutated natgw generic netlink messages
+# (fuzz_netlink.py) from an unprivileged user and from root, and dumps
+# abandoned half-way.  The kernel must answer every message with a clean
+# error or a well-formed reply, refuse every change from the unprivileged
+# user without changing anything, and go on working; deleting the
+# namespaces afterwards frees everything (the module's reference count
+# drops to zero).
+#
+#  ns1: dummy d0, d1; gw1 (dev d0, vpc 10.0.0.0/16) and gw2 (dev d1,
+#       vpc 10.1.0.0/16) with EIPs, SNAT and DNAT entries: the unprivileged
+#       fuzzer's target, whose configuration must not change
+#  ns2: dummy d0..d3: root's playground, where the fuzzer makes and breaks
+#       gateways named gw1..gw3 (and any other name it tries)
+#  ns3: dummy d0, gateway churn: its EIPs come and go while dumps run
+#
+# NATGW_STRESS=1 sends ten times as many messages (make stress);
+# NATGW_FUZZ_SEED picks another seed (default 1).
+# natgw-selftest: stress
+
+source "$(dirname "$0")/lib.sh"
+
+count_root=60000
+count_nobody=40000
+count_dumps=400
+if [[ ${NATGW_STRESS:-0} == 1 ]]; then
+	count_root=600000
+	count_nobody=400000
+	count_dumps=4000
+fi
+seed=${NATGW_FUZZ_SEED:-1}
+fuzz_py=$NATGW_REPO/selftests/fuzz_netlink.py
+
+nat1() { natctl -n "$ns1" "$@"; }
+nat3() { natctl -n "$ns3" "$@"; }
+
+setup()
+{
+	local i
+
+	ns_add 1 2 3
+	ip -n "$ns1" link add d0 type dummy
+	ip -n "$ns1" link add d1 type dummy
+	for i in 0 1 2 3; do
+		ip -n "$ns2" link add "d$i" type dummy
+	done
+	nat1 gateway add gw1 dev d0 vpc 10.0.0.0/16
+	nat1 gateway add gw2 dev d1 vpc 10.1.0.0/16 snat-ports 20000-29999
+	nat1 eip add gw1 203.0.113.1
+	nat1 eip add gw1 203.0.113.2
+	nat1 eip add gw1 203.0.113.3
+	nat1 eip add gw2 203.0.113.9
+	nat1 snat add gw1 source vpc eip 203.0.113.1,203.0.113.2 >/dev/null
+	nat1 snat add gw1 source 10.0.7.0/24 eip 203.0.113.2 affinity on >/dev/null
+	nat1 snat add gw2 source vpc eip 203.0.113.9 >/dev/null
+	nat1 dnat add gw1 eip 203.0.113.3 to 10.0.0.9 >/dev/null
+	# enough port mappings that every dump of them takes several messages
+	for i in $(seq 1 60); do
+		nat1 dnat add gw1 eip 203.0.113.2 proto tcp port "$((i * 10))/$((i * 10 + 4))" \
+			to "10.0.1.$i" port 8000/8004 >/dev/null
+	done
+	nat1 timeout set udp 123
+	ip -n "$ns3" link add d0 type dummy
+	nat3 gateway add churn dev d0 vpc 172.16.0.0/16
+	nat3 eip add churn 198.18.0.99
+	nat3 dnat add churn eip 198.18.0.99 to 172.16.0.9 >/dev/null
+}
+
+# Everything natctl can read about namespace NS, as text.
+state()
+{
+	local obj
+
+	natctl -n "$1" save
+	for obj in gateway eip snat dnat timeout quota; do
+		natctl -n "$1" -j "$obj" show
+	done
+	natctl -n "$1" -j session count
+}
+
+# Mutating commands are GENL_ADMIN_PERM, the rest are not.
+test_family()
+{
+	local bad
+
+	expect_rc 0 ip netns exec "$ns1" "$PYTHON" "$fuzz_py" family
+	ksft_diag "$(head -n 1 <<<"$out")"
+	bad=$(awk '$1 == "op" {
+		admin = $5 == "admin"
+		change = $2 ~ /_(NEW|DEL|SET)$|^SESSION_FLUSH$/
+		if (admin != change) print $2 " " $4 }' <<<"$out")
+	expect_eq "$bad" "" "operations whose GENL_ADMIN_PERM is wrong"
+}
+
+test_unprivileged()
+{
+	local before
+
+	before=$(state "$ns1")
+	expect_rc 0 nobody_in "$ns1" "$PYTHON" "$fuzz_py" fuzz "$count_nobody" \
+		--unprivileged --seed "$seed" --names gw1,gw2,gw3
+	grep '^#' <<<"$out" >&3 || true
+	expect_eq "$(state "$ns1")" "$before" "ns1's state after the unprivileged fuzzing"
+}
+
+test_root()
+{
+	expect_rc 0 ip netns exec "$ns2" "$PYTHON" "$fuzz_py" fuzz "$count_root" \
+		--seed "$seed" --names gw1,gw2,gw3
+	grep '^#' <<<"$out" >&3 || true
+	# whatever it left, natctl can read it back whole
+	expect_rc 0 natctl -n "$ns2" save
+	ksft_diag "root's fuzzing left $(grep -c '^gateway add' <<<"$out") gateways, $(grep -c . <<<"$out") configuration lines"
+	expect_rc 0 natctl -n "$ns2" -j gateway show
+	expect_json "$out" 'isinstance(d, list)'
+}
+
+# Dumps of every kind, abandoned after their first message, by root and by
+# nobody in ns1, and by root in ns3 while its EIPs come and go.
+test_dumps()
+{
+	local before churn
+
+	before=$(state "$ns1")
+	expect_rc 0 ip netns exec "$ns1" "$PYTHON" "$fuzz_py" dumps "$count_dumps" --seed "$seed"
+	grep '^#' <<<"$out" >&3 || true
+	expect_rc 0 nobody_in "$ns1" "$PYTHON" "$fuzz_py" dumps "$count_dumps" --seed "$((seed + 1))"
+	expect_eq "$(state "$ns1")" "$before" "ns1's state after the dumps"
+
+	(
+		for i in $(seq 1 200); do
+			nat3 eip add churn 198.18.0.$((i % 20 + 1)) || true
+			nat3 eip del churn 198.18.0.$(((i + 7) % 20 + 1)) || true
+		done
+	) >/dev/null 2>&1 &
+	churn=$!
+	expect_rc 0 ip netns exec "$ns3" "$PYTHON" "$fuzz_py" dumps "$count_dumps" --seed "$((seed + 2))"
+	wait "$churn"
+}
+
+refcnt_zero()
+{
+	[[ $(</sys/module/natgw/refcnt) == 0 ]]
+}
+
+# Deleting the namespaces frees whatever the fuzzing left.
+test_netns_delete()
+{
+	ip netns del "$ns1"
+	ip netns del "$ns2"
+	ip netns del "$ns3"
+	wait_until 30 refcnt_zero
+}
+
+require_root
+require_cmd setpriv
+modprobe -q nf_defrag_ipv4
+natgw_load
+(set -e; setup) || { echo "# setup failed"; exit "$KSFT_FAIL"; }
+
+ksft_plan 5
+ksft_run netlink_family_permissions test_family
+ksft_run netlink_fuzz_unprivileged test_unprivileged
+ksft_run netlink_fuzz_root test_root
+ksft_run netlink_dumps_abandoned test_dumps
+ksft_run netlink_netns_delete_frees test_netns_delete
+ksft_finish
