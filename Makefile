@@ -6,6 +6,7 @@
 #   make deps       install (apt-get) what build, tests and demo need
 #   make check      unit tests, then the VM selftests; ends "N passed, M failed"
 #   make selftest T="natgw_gateway ..."   only those selftests, in the VM
+#   make bench      natgw vs nf_nat vs plain forwarding, ratios (VM, ~30 min)
 #   make stress     every selftest scaled up, fuzzers included (long)
 #   make check-debug  every selftest on a debug kernel (builds it once)
 #   make demo       boot the VM and show natgw at work
@@ -37,7 +38,7 @@ DEPS	:= linux-image-amd64 linux-headers-amd64 gcc make libc6-dev pkg-config \
 PREFIX	?= /usr/local
 DESTDIR	?=
 
-.PHONY: all module natctl unit check check-debug selftest stress demo vm-shell deps clean install
+.PHONY: all module natctl unit check check-debug selftest stress bench demo vm-shell deps clean install
 
 all: module natctl
 
@@ -55,6 +56,11 @@ check: deps all
 
 selftest: all
 	selftests/vm/check.sh --vm-only $(T)
+
+# natgw against nftables masquerade and plain forwarding, in one VM run:
+# a table on stdout, bench/results/latest.json (Documentation/performance.md).
+bench: deps all
+	$(MAKE) --no-print-directory -C bench run
 
 # Everything, scaled up: the fuzzers at full size and 100 rounds of faults.
 stress: deps all
