@@ -8,10 +8,12 @@
 # to OUT, which bench/report.py turns into the results.
 #
 #   guest.sh [scale=full|quick] [rounds=N] [port_reps=N] [sessions10m=0|1]
-#            [tools=DIR]
+#            [tools=DIR] [hash_buckets=N]
 #
 # OUT is $NATGW_RESULTS/bench (the VM's results share).  quick is a smoke
 # test of the whole procedure in a few minutes; its figures mean little.
+# hash_buckets loads natgw with that many session hash buckets (default:
+# the module's); nf_conntrack always gets as many as natgw has.
 #
 # Phases, in this order (each state builds on the last):
 #   fwd 1, fwd 64Ki   established flows, after one pass over every flow
@@ -30,7 +32,7 @@ set -u
 source "$(dirname "$0")/lib.sh"
 
 scale=full
-rounds=7
+rounds=9
 port_reps=5
 sessions10m=0
 for arg; do
@@ -40,6 +42,7 @@ for arg; do
 	port_reps=[0-9]*) port_reps=${arg#port_reps=} ;;
 	sessions10m=[01]) sessions10m=${arg#sessions10m=} ;;
 	tools=/*) TOOLS=${arg#tools=} ;;
+	hash_buckets=[1-9]*) NATGW_PARAMS="hash_buckets=${arg#hash_buckets=}" ;;
 	*) die "unknown argument $arg" ;;
 	esac
 done
@@ -53,9 +56,9 @@ mkdir -p "$OUT" || exit 1
 # Each set contains the smaller ones, so one fill serves the next phase.
 if [[ $scale == full ]]; then
 	big_nsrc=1024 big_ndst=1023 big_label=1Mi	# 1,047,552 flows
-	fwd_pkts=40000
+	fwd_pkts=30000
 	setup_pkts=20000
-	prof_secs=4
+	prof_secs=6
 	port_batches=3
 	cfg_reps=5
 	dump_reps=3
@@ -75,16 +78,16 @@ readonly FLOW_SRC=10.1.0.0 FLOW_DST=198.18.0.1 FLOW_SPORT=1024
 # ---------------------------------------------------------------------------
 # Forwarding of established flows
 
-# fwd_one VARIANT LABEL NSRC NDST ROUND SLOT: one measurement.
+# fwd_one VARIANT LABEL NSRC NDST ROUND SLOT [PACKETS]: one measurement.
 fwd_one()
 {
-	local v=$1 label=$2 nsrc=$3 ndst=$4 round=$5 slot=$6 s0 c0
+	local v=$1 label=$2 nsrc=$3 ndst=$4 round=$5 slot=$6 n=${7:-$fwd_pkts} s0 c0
 
 	sessions "$v"
 	s0=$SESSIONS
 	sink_read "$v"
 	c0=${SINK[$v]}
-	gen_run "$v" 1 "$fwd_pkts" $FLOW_SRC "$nsrc" $FLOW_DST "$ndst" $FLOW_SPORT 1
+	gen_run "$v" 1 "$n" $FLOW_SRC "$nsrc" $FLOW_DST "$ndst" $FLOW_SPORT 1
 	sink_read "$v"
 	sessions "$v"
 	rec test=fwd flows="$label" nflows=$((nsrc * ndst)) variant="$v" \
@@ -144,7 +147,7 @@ phase_fwd_small()
 	fwd_rounds 64Ki 256 255
 	for v in nfnat natgw; do
 		prof_start 0 "$prof_secs"
-		fwd_one "$v" 64Ki 256 255 -1 0
+		fwd_one "$v" 64Ki 256 255 -1 0 $((3 * fwd_pkts))
 		prof_stop "fwd-64Ki-$v" udpgen
 	done
 }
@@ -168,7 +171,7 @@ phase_fwd_big()
 	say "forwarding, $big_label flows"
 	fwd_rounds "$big_label" $big_nsrc $big_ndst
 	prof_start 0 "$prof_secs"
-	fwd_one natgw "$big_label" $big_nsrc $big_ndst -1 0
+	fwd_one natgw "$big_label" $big_nsrc $big_ndst -1 0 $((3 * fwd_pkts))
 	prof_stop "fwd-$big_label-natgw" udpgen
 }
 
@@ -245,12 +248,12 @@ phase_dump_small()
 
 setup_one()
 {
-	local v=$1 round=$2 slot=$3 c0
+	local v=$1 round=$2 slot=$3 n=${4:-$setup_pkts} c0
 
 	flush_sessions "$v"
 	sink_read "$v"
 	c0=${SINK[$v]}
-	gen_run "$v" 1 "$setup_pkts" 10.2.0.0 4096 198.19.0.1 4095 $FLOW_SPORT 1
+	gen_run "$v" 1 "$n" 10.2.0.0 4096 198.19.0.1 4095 $FLOW_SPORT 1
 	sink_read "$v"
 	sessions "$v"
 	rec test=setup variant="$v" round="$round" slot="$slot" sent="$GEN_SENT" \
@@ -272,7 +275,7 @@ phase_setup()
 	for v in nfnat natgw; do
 		flush_sessions "$v"
 		prof_start 0 "$prof_secs"
-		setup_one "$v" -1 0
+		setup_one "$v" -1 0 $((3 * setup_pkts))
 		prof_stop "setup-$v" udpgen
 	done
 }
@@ -299,13 +302,13 @@ flush_probes()
 }
 
 # port_fill VARIANT REP LEVEL TARGET: new flows until TARGET sessions hold
-# ports, or 12 rounds of attempts (nf_nat may never get there).
+# ports, or 8 rounds of attempts (nf_nat may never get there).
 port_fill()
 {
 	local v=$1 rep=$2 level=$3 target=$4 tries=0 us=0 i n src
 
 	sessions "$v"
-	for ((i = 0; i < 12 && SESSIONS < target; i++)); do
+	for ((i = 0; i < 8 && SESSIONS < target; i++)); do
 		n=$((target - SESSIONS))
 		ip_add src 10.64.0.0 "$port_next"
 		gen_run "$v" 1 "$n" "$src" "$n" $PORT_DST 1 1025 64510 1

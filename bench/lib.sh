@@ -38,6 +38,7 @@ BENCH_REPO=${NATGW_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 NATCTL=$BENCH_REPO/tools/natctl/natctl
 NATGW_KO=$BENCH_REPO/kmod/natgw.ko
 TOOLS=$BENCH_REPO/build/bench		# guest.sh tools=DIR
+NATGW_PARAMS=				# guest.sh hash_buckets=N
 
 readonly VARIANTS="null plain nfnat natgw"
 readonly SINK_NS=bench-sink
@@ -188,7 +189,8 @@ topo_init()
 	for dep in $(modinfo -F depends "$NATGW_KO" | tr , ' '); do
 		modprobe "$dep" || die "modprobe $dep"
 	done
-	insmod "$NATGW_KO" || die "insmod $NATGW_KO"
+	# shellcheck disable=SC2086
+	insmod "$NATGW_KO" $NATGW_PARAMS || die "insmod $NATGW_KO $NATGW_PARAMS"
 	modprobe nf_conntrack || die "no nf_conntrack"
 	# Both NATs get a table of natgw's default size, hash_buckets
 	# (262144), so that their chains are equally long at every load;
@@ -397,7 +399,7 @@ prof_start()
 	PROF_PID=
 	command -v perf >/dev/null || return 0
 	rm -f /tmp/perf.started
-	perf record -C "$1" -g -F 499 -o /tmp/perf.data -- \
+	perf record -C "$1" -g -F 999 -o /tmp/perf.data -- \
 		sh -c "echo >/tmp/perf.started; exec sleep $2" >/tmp/perf.log 2>&1 &
 	PROF_PID=$!
 	PROF_CPUS=$1
@@ -416,7 +418,7 @@ prof_stop()
 	[[ -n $PROF_PID ]] || return 0
 	wait "$PROF_PID"
 	{
-		echo "# $1: perf record -C $PROF_CPUS -g -F 499 (cpu-clock), samples of $comm"
+		echo "# $1: perf record -C $PROF_CPUS -g -F 999 (cpu-clock), samples of $comm"
 		echo "## self time by symbol"
 		perf report -i /tmp/perf.data --stdio --no-children --sort sym \
 			--comms "$comm" --percentage relative -g none \
@@ -424,7 +426,7 @@ prof_stop()
 		echo "## time including callees, by symbol"
 		perf report -i /tmp/perf.data --stdio --children --sort sym \
 			--comms "$comm" --percentage relative -g none \
-			--percent-limit 2 2>&1 | grep -v '^#' | grep .
+			--percent-limit 0.5 2>&1 | grep -v '^#' | grep .
 		echo "## perf record's log"
 		cat /tmp/perf.log
 	} >"$f"

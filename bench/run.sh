@@ -12,9 +12,11 @@
 #
 # Environment:
 #   BENCH_SCALE=full|quick   quick: a few minutes, figures mean little
-#   BENCH_ROUNDS=N           interleaved rounds per measurement (default 7)
+#   BENCH_ROUNDS=N           interleaved rounds per measurement (default 9)
 #   BENCH_PORT_REPS=N        port allocation repetitions (default 5)
 #   BENCH_10M=1              also fill 10 Mi natgw sessions (about +8 min)
+#   BENCH_HASH_BUCKETS=N     load natgw with hash_buckets=N (nf_conntrack
+#                            gets the same; default: the module's default)
 #   BENCH_VM_MEM             VM memory (default 4G, 8G with BENCH_10M=1)
 #   BUILD                    build and VM output directory (default REPO/build)
 #
@@ -27,7 +29,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BUILD:-$repo/build}
 results=$repo/bench/results
 scale=${BENCH_SCALE:-full}
-rounds=${BENCH_ROUNDS:-7}
+rounds=${BENCH_ROUNDS:-9}
 port_reps=${BENCH_PORT_REPS:-5}
 big=${BENCH_10M:-0}
 vm_out=$build/vm/bench
@@ -92,7 +94,7 @@ VM_MEM=$mem VM_SMP=2 VM_TIMEOUT=${BENCH_VM_TIMEOUT:-1500} \
 VM_APPEND="slub_nomerge ${VM_APPEND:-}" \
 	"$repo/selftests/vm/run-vm.sh" -o "$vm_out" bench/guest.sh \
 	scale="$scale" rounds="$rounds" port_reps="$port_reps" sessions10m="$big" \
-	tools="$build/bench" >&2 &
+	tools="$build/bench" ${BENCH_HASH_BUCKETS:+hash_buckets=$BENCH_HASH_BUCKETS} >&2 &
 vm_pid=$!
 clock_server &
 clock_pid=$!
