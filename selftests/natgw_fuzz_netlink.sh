@@ -16,20 +16,20 @@
 #       gateways named gw1..gw3 (and any other name it tries)
 #  ns3: dummy d0, gateway churn: its EIPs come and go while dumps run
 #
-# NATGW_STRESS=1 sends ten times as many messages (make stress);
-# NATGW_FUZZ_SEED picks another seed (default 1).
+# NATGW_STRESS=1 sends ten times as many messages (make stress),
+# NATGW_FUZZ_SCALE any multiple (0.1 on a debug kernel, where each message
+# costs 25 times as much); NATGW_FUZZ_SEED picks another seed (default 1).
 # natgw-selftest: stress
 
 source "$(dirname "$0")/lib.sh"
 
-count_root=60000
-count_nobody=40000
-count_dumps=400
-if [[ ${NATGW_STRESS:-0} == 1 ]]; then
-	count_root=600000
-	count_nobody=400000
-	count_dumps=4000
-fi
+scale=1
+[[ ${NATGW_STRESS:-0} == 1 ]] && scale=10
+scale=${NATGW_FUZZ_SCALE:-$scale}
+scaled() { awk -v n="$1" -v k="$scale" 'BEGIN { printf "%d", n * k + 0.5 }'; }
+count_root=$(scaled 60000)
+count_nobody=$(scaled 40000)
+count_dumps=$(scaled 400)
 seed=${NATGW_FUZZ_SEED:-1}
 fuzz_py=$NATGW_REPO/selftests/fuzz_netlink.py
 
