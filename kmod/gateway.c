@@ -74,6 +74,30 @@ static void natgw_bump(struct natgw_net *nn)
 	WRITE_ONCE(nn->gen, nn->gen + 1);
 }
 
+/*
+ * End the sessions of an object that the packet path can no longer reach
+ * (the caller unpublished it and waited for a grace period, so no session
+ * of it is being made): those for which @match returns true.  The walk of
+ * the whole table is skipped when the object's active-session count, which
+ * every insert raises before its read-side section ends, says it has none:
+ * configuring a gateway costs no table walk per entry.
+ */
+static void natgw_end_sessions(struct natgw_net *nn,
+			       struct natgw_pcpu_stats __percpu *st,
+			       bool (*match)(const struct natgw_session *s,
+					     const void *arg),
+			       const void *arg)
+{
+	s64 active = 0;
+	int cpu, i;
+
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < NATGW_NPROTO; i++)
+			active += READ_ONCE(per_cpu_ptr(st, cpu)->active[i]);
+	if (active)
+		natgw_session_kill_matching(nn, match, arg);
+}
+
 /* ---- gateways ---------------------------------------------------------- */
 
 struct natgw_gw *natgw_gw_find(struct natgw_net *nn, const char *name)
@@ -300,7 +324,7 @@ int natgw_gw_set(struct natgw_net *nn, struct natgw_gw *gw,
 		/* sessions belong to the old device's path: end them */
 		WRITE_ONCE(gw->ifindex, cfg->ifindex);
 		synchronize_rcu();
-		natgw_session_kill_matching(nn, natgw_match_gw, gw);
+		natgw_end_sessions(nn, gw->stats, natgw_match_gw, gw);
 	}
 	natgw_bump(nn);
 	return 0;
@@ -323,7 +347,7 @@ void natgw_gw_dev_gone(struct natgw_net *nn, int ifindex)
 	synchronize_rcu();
 	list_for_each_entry(gw, &nn->gateways, list)
 		if (!gw->ifindex)
-			natgw_session_kill_matching(nn, natgw_match_gw, gw);
+			natgw_end_sessions(nn, gw->stats, natgw_match_gw, gw);
 	natgw_bump(nn);
 }
 
@@ -343,7 +367,7 @@ static void natgw_gw_destroy(struct natgw_net *nn, struct natgw_gw *gw)
 	list_for_each_entry(eip, &gw->eips, list)
 		natgw_eip_unpublish(eip);
 	synchronize_rcu();
-	natgw_session_kill_matching(nn, natgw_match_gw, gw);
+	natgw_end_sessions(nn, gw->stats, natgw_match_gw, gw);
 
 	list_for_each_entry_safe(r, rtmp, &gw->snat, list)
 		natgw_rule_free(r);
@@ -637,7 +661,7 @@ int natgw_eip_del(struct natgw_net *nn, struct natgw_eip *eip, bool force,
 
 	natgw_eip_unpublish(eip);
 	synchronize_rcu();
-	natgw_session_kill_matching(nn, natgw_match_eip, eip);
+	natgw_end_sessions(nn, eip->stats, natgw_match_eip, eip);
 	natgw_eip_free(eip);
 	natgw_bump(nn);
 	return 0;
@@ -850,7 +874,7 @@ int natgw_snat_set(struct natgw_net *nn, struct natgw_rule *r,
 	synchronize_rcu();
 	change.rule = r;
 	change.keep = set;
-	natgw_session_kill_matching(nn, natgw_match_dropped_eip, &change);
+	natgw_end_sessions(nn, r->stats, natgw_match_dropped_eip, &change);
 	kfree_rcu(old, rcu);
 	natgw_bump(nn);
 	return 0;
@@ -943,17 +967,24 @@ static int natgw_dnat_publish(struct natgw_net *nn, struct natgw_rule *r)
 	struct natgw_eip *eip = r->dnat.eip;
 	struct natgw_port_victims v;
 	int ret, p;
+	u32 held;
 
 	if (!r->dnat.proto) {
 		rcu_assign_pointer(eip->ipmap, r);
 		return natgw_egress_rebuild(r->gw, GFP_KERNEL);
 	}
 	p = natgw_proto_index(r->dnat.proto);
-	natgw_portalloc_reserve(&eip->pa[p], r->dnat.pub_min, r->dnat.pub_max);
+	held = natgw_portalloc_reserve(&eip->pa[p], r->dnat.pub_min,
+				       r->dnat.pub_max);
 	ret = natgw_dnat_rebuild(eip, GFP_KERNEL);
-	if (ret)
+	if (ret || !held)
 		return ret;
-	/* port-override: SNAT sessions holding these ports end now */
+	/*
+	 * port-override: SNAT sessions holding these ports end now.  One that
+	 * took its port before the reservation may still be on its way into
+	 * the table: wait for it.
+	 */
+	synchronize_rcu();
 	v.eip = eip;
 	v.proto = r->dnat.proto;
 	v.lo = r->dnat.pub_min;
@@ -1073,7 +1104,7 @@ int natgw_dnat_set(struct natgw_net *nn, struct natgw_rule *old,
 	natgw_dnat_unpublish(old);
 	ret = natgw_dnat_publish(nn, r);
 	synchronize_rcu();
-	natgw_session_kill_matching(nn, natgw_match_rule, old);
+	natgw_end_sessions(nn, old->stats, natgw_match_rule, old);
 	/* the counters moved to the new entry; the old object goes alone */
 	kfree_rcu(old, rcu);
 	natgw_bump(nn);
@@ -1093,7 +1124,7 @@ void natgw_rule_del(struct natgw_net *nn, struct natgw_rule *r)
 {
 	natgw_rule_unpublish(nn, r);
 	synchronize_rcu();
-	natgw_session_kill_matching(nn, natgw_match_rule, r);
+	natgw_end_sessions(nn, r->stats, natgw_match_rule, r);
 	natgw_rule_free(r);
 	natgw_bump(nn);
 }

@@ -264,20 +264,24 @@ static bool clamp_offsets(const struct natgw_portalloc *pa, u16 *lo, u16 *hi)
  *
  * Sessions holding these ports keep their counts; the caller ends them.
  * Context: process; up to N iterations under the lock.
+ * Return: how many of the ports some session holds (0: nothing to end).
  */
-void natgw_portalloc_reserve(struct natgw_portalloc *pa, u16 lo, u16 hi)
+u32 natgw_portalloc_reserve(struct natgw_portalloc *pa, u16 lo, u16 hi)
 {
-	u32 off;
+	u32 off, held = 0;
 
 	if (!clamp_offsets(pa, &lo, &hi))
-		return;
+		return 0;
 	spin_lock_bh(&pa->lock);
 	for (off = lo; off <= hi; off++) {
+		if (pa->slot[off].cnt)
+			held++;
 		if (!__test_and_set_bit(off, pa->reserved) &&
 		    !pa->slot[off].cnt)
 			free_list_del(pa, off);
 	}
 	spin_unlock_bh(&pa->lock);
+	return held;
 }
 
 /**

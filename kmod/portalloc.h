@@ -120,7 +120,7 @@ u16 natgw_portalloc_alloc(struct natgw_portalloc *pa, const u16 *hints,
 			  const void *ctx, u32 rnd);
 bool natgw_portalloc_get(struct natgw_portalloc *pa, u16 port);
 void natgw_portalloc_put(struct natgw_portalloc *pa, u16 port);
-void natgw_portalloc_reserve(struct natgw_portalloc *pa, u16 lo, u16 hi);
+u32 natgw_portalloc_reserve(struct natgw_portalloc *pa, u16 lo, u16 hi);
 void natgw_portalloc_unreserve(struct natgw_portalloc *pa, u16 lo, u16 hi);
 u32 natgw_portalloc_free_count(const struct natgw_portalloc *pa);
 

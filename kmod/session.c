@@ -292,7 +292,7 @@ unsigned int natgw_session_kill_matching(struct natgw_net *nn,
 	struct natgw_thash *th;
 	unsigned int b, n = 0;
 
-	if (!tbl->buckets)
+	if (!tbl->buckets || !atomic_read(&tbl->count))
 		return 0;
 	for (b = 0; b <= tbl->mask; b++) {
 		rcu_read_lock();

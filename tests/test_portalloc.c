@@ -283,13 +283,19 @@ static void model_get(struct natgw_portalloc *pa, struct naive_pa *m,
 static void model_reserve(struct natgw_portalloc *pa, struct naive_pa *m,
 			  u16 lo, u16 hi, bool reserve)
 {
-	u32 p;
+	u32 p, held = 0, got = 0;
 
+	for (p = lo; p <= hi; p++)
+		if (naive_in_range(m, p) && m->cnt[p - m->lo])
+			held++;
 	if (reserve)
-		natgw_portalloc_reserve(pa, lo, hi);
+		got = natgw_portalloc_reserve(pa, lo, hi);
 	else
 		natgw_portalloc_unreserve(pa, lo, hi);
 	CHECK(!kshim_locks_held, "(un)reserve returned with the lock held");
+	CHECK(!reserve || got == held,
+	      "reserve %u-%u: %u ports held, the model has %u", lo, hi, got,
+	      held);
 	for (p = lo; p <= hi; p++)
 		if (naive_in_range(m, p))
 			m->reserved[p - m->lo] = reserve;
