@@ -247,23 +247,38 @@ static unsigned int natgw_icmp_error(struct natgw_net *nn, struct natgw_gw *gw,
 	struct natgw_tuple key;
 	__be32 src = 0;
 	enum natgw_dir d;
+	bool quotes_vpc;
 
 	if (!natgw_xlate_icmp_inner(skb, pkt, &inner)) {
 		natgw_tuple_invert(&key, &inner.t);
 		s = natgw_session_lookup(nn, &key, &d);
 	}
-	if (!s)
-		return strict ? natgw_drop(gw, eip, NULL,
-					   NATGW_DROP_ICMP_NO_SESSION) :
-				NF_ACCEPT;
+	quotes_vpc = natgw_in_vpc(gw, inner.t.src) ||
+		     natgw_in_vpc(gw, inner.t.dst);
 	/*
 	 * The quoted packet went the other way (!d) and was translated to the
 	 * inverse of tuple[d]: restore tuple[!d].  The error itself travels
-	 * in direction d, to the quoted packet's original sender.
+	 * in direction d, to the quoted packet's original sender, which is
+	 * tuple[d]'s destination: an error sent elsewhere quotes a packet it
+	 * never saw (a forgery, which translated would go back the way it
+	 * came, or out to the Internet with a private destination).
 	 */
+	if (s && ip_hdr(skb)->daddr != s->th[d].t.dst)
+		s = NULL;
+	/* not ours: passes, unless it would show a VPC address outside */
+	if (!s)
+		return strict || quotes_vpc ?
+			natgw_drop(gw, eip, NULL, NATGW_DROP_ICMP_NO_SESSION) :
+			NF_ACCEPT;
 	mine = &s->th[d].t;
 	other = &s->th[!d].t;
-	if (ip_hdr(skb)->saddr == mine->src)
+	/*
+	 * From the peer itself, the error takes the address the other side
+	 * knows the peer by; from a router in the VPC too (no VPC address
+	 * leaves); a router on the Internet side keeps its own.
+	 */
+	if (ip_hdr(skb)->saddr == mine->src ||
+	    natgw_in_vpc(gw, ip_hdr(skb)->saddr))
 		src = other->dst;
 	if (natgw_xlate_icmp_error(skb, pkt, &inner, other, src, other->src))
 		return natgw_drop(gw, eip, s->rule, NATGW_DROP_MALFORMED);

@@ -212,9 +212,14 @@ int natgw_xlate_icmp_inner(struct sk_buff *skb, const struct natgw_pkt *pkt,
 	const struct iphdr *iph;
 	const __be16 *ports;
 
+	/* the addresses are set even when the quote is no use otherwise */
+	memset(&inner->t, 0, sizeof(inner->t));
 	if (!pskb_may_pull(skb, off + sizeof(*iph)))
 		return -EINVAL;
 	iph = (const struct iphdr *)(skb->data + off);
+	inner->t.src = iph->saddr;
+	inner->t.dst = iph->daddr;
+	inner->t.proto = iph->protocol;
 	if (iph->version != 4 || iph->ihl < 5 || ip_is_fragment(iph))
 		return -EINVAL;
 	inner->thoff = off + iph->ihl * 4;
@@ -222,10 +227,6 @@ int natgw_xlate_icmp_inner(struct sk_buff *skb, const struct natgw_pkt *pkt,
 	if (!pskb_may_pull(skb, inner->thoff + 8))
 		return -EINVAL;
 	iph = (const struct iphdr *)(skb->data + off);
-	memset(&inner->t, 0, sizeof(inner->t));
-	inner->t.src = iph->saddr;
-	inner->t.dst = iph->daddr;
-	inner->t.proto = iph->protocol;
 	switch (iph->protocol) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
@@ -310,6 +311,14 @@ int natgw_xlate_icmp_error(struct sk_buff *skb, const struct natgw_pkt *pkt,
 	struct iphdr *iph, *qiph;
 	struct icmphdr *ih;
 
+	/*
+	 * The error's checksum is computed anew below: check it first, so that
+	 * a corrupt error is dropped rather than repaired (conntrack drops it
+	 * too).  Errors are rare; summing one is cheap.
+	 */
+	if (skb->ip_summed != CHECKSUM_PARTIAL &&
+	    csum_fold(skb_checksum(skb, pkt->thoff, skb->len - pkt->thoff, 0)))
+		return -EINVAL;
 	if (skb_ensure_writable(skb, wlen))
 		return -ENOMEM;
 	qiph = (struct iphdr *)(skb->data + pkt->thoff + sizeof(*ih));
