@@ -14,6 +14,7 @@
 #include <linux/minmax.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/types.h>
 
 #include "portalloc.h"
@@ -78,14 +79,21 @@ int natgw_portalloc_init(struct natgw_portalloc *pa, u16 lo, u16 hi)
 	/* One allocation, laid out as bitmap, slots, free list */
 	bmap = BITS_TO_LONGS(n) * sizeof(unsigned long);
 	slots = n * sizeof(*pa->slot);
-	pa->reserved = kvzalloc(bmap + slots + n * sizeof(*pa->free),
+	/*
+	 * Not zeroed by the allocator: every byte is written below, once.
+	 * An EIP has three allocators of up to 384 KiB, and zeroing them
+	 * first was most of the time it took to add an EIP.
+	 */
+	pa->reserved = kvmalloc(bmap + slots + n * sizeof(*pa->free),
 				GFP_KERNEL);
 	if (!pa->reserved)
 		return -ENOMEM;
 	pa->slot = (void *)pa->reserved + bmap;
 	pa->free = (void *)pa->slot + slots;
 
+	memset(pa->reserved, 0, bmap);
 	for (i = 0; i < n; i++) {
+		pa->slot[i].cnt = 0;
 		pa->slot[i].pos = i;
 		pa->free[i] = i;
 	}
