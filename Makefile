@@ -72,8 +72,10 @@ stress: deps all
 # Documentation/reliability.md for what it costs.
 check-debug: deps all
 	eval "$$(selftests/debug/build-kernel.sh -m)" && export NATGW_KO && \
-	VM_KERNEL=$$VM_KERNEL VM_MEM=2048M VM_TIMEOUT=5400 \
-		NATGW_TEST_TIMEOUT=1800 selftests/vm/check.sh --vm-only
+	NATGW_FUZZ_SCALE=$${NATGW_FUZZ_SCALE:-0.1} \
+	NATGW_FAULT_REPS=$${NATGW_FAULT_REPS:-1} NATGW_TEST_TIMEOUT=3600 \
+	VM_KERNEL=$$VM_KERNEL VM_MEM=2048M VM_TIMEOUT=10800 \
+		selftests/vm/check.sh --vm-only
 
 demo: deps all
 	selftests/vm/run-vm.sh -o $(BUILD)/vm/demo selftests/demo.sh

@@ -386,6 +386,7 @@ class Fuzzer:
         self.serial = 0
         self.oracle = Oracle(world)
         self.sess = []		# natgw's sessions, as natctl -j shows them
+        self.counters = None	# (hook counters, drop counters), settled
         self.ok = True
 
     def n(self, count):
@@ -435,12 +436,15 @@ class Fuzzer:
 
     def phase(self, name, gen):
         w = self.world
-        before_c, before_s = self.settle(), w.stats()
+        # a phase starts where the previous one settled
+        if self.counters is None:
+            self.counters = self.settle(), w.stats()
+        before_c, before_s = self.counters
         sent0 = w.inet.sent + w.vpcside.sent
         t0 = time.time()
         for side, frames in gen():
             self.blast(side, frames)
-        after_c, after_s = self.settle(), w.stats()
+        after_c, after_s = self.counters = self.settle(), w.stats()
         sent = w.inet.sent + w.vpcside.sent - sent0
         vanished = sum((after_c[a] - before_c[a]) - (after_c[b] - before_c[b])
                        for a, b in (("pre_a", "pre_b"), ("post_a", "post_b")))
@@ -855,14 +859,14 @@ class Fuzzer:
             seg = echo(typ, sp if inbound else dp, 1, b"q" * 8)
         return ipv4(src, dst, p, seg)[:20 + l4len], src
 
-    def ph_icmp_errors(self):
+    def ph_icmp_errors(self, count=120):
         """Errors about sessions: true, truncated, nested, forged."""
         w = self.world
         err_types = [(3, c) for c in range(16)] + [(11, 0), (11, 1),
                                                    (12, 0), (12, 1), (12, 2)]
         for inbound, side in ((True, w.inet), (False, w.vpcside)):
             frames = []
-            for _ in range(self.n(120)):
+            for _ in range(self.n(count)):
                 s = self.pick()
                 typ, code = self.rnd.choice(err_types)
                 rest = struct.pack("!HH", 0, 1280) if typ == 3 else bytes(4)
@@ -976,6 +980,7 @@ class Fuzzer:
     def ph_mutations(self):
         """Random corruptions of valid packets and of every crafted kind."""
         w = self.world
+        errors = dict(self.ph_icmp_errors(count=4))
         for inbound, side in ((True, w.inet), (False, w.vpcside)):
             seeds = []
             pk = self.reply_packet if inbound else self.orig_packet
@@ -984,8 +989,7 @@ class Fuzzer:
                 seeds.append(side.eth + pk(s, b"m" * self.rnd.randrange(40)))
             for ip in self.ip_bases(inbound):
                 seeds.append(side.eth + ip)
-            for _, frames in self.ph_icmp_errors():
-                seeds += self.rnd.sample(frames, 32)
+            seeds += errors[side]
             frames = [self.mutate(self.rnd.choice(seeds))
                       for _ in range(self.n(32000))]
             yield side, frames

@@ -19,7 +19,6 @@
 # NATGW_STRESS=1 sends ten times as many messages (make stress),
 # NATGW_FUZZ_SCALE any multiple (0.1 on a debug kernel, where each message
 # costs 25 times as much); NATGW_FUZZ_SEED picks another seed (default 1).
-# natgw-selftest: stress
 
 source "$(dirname "$0")/lib.sh"
 

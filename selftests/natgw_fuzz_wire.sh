@@ -31,7 +31,6 @@
 # NATGW_STRESS=1 multiplies the fuzzing by 10 (make stress), NATGW_FUZZ_SCALE
 # by any factor; NATGW_FUZZ_SEED picks another seed (default 1, so that a
 # failure can be replayed).
-# natgw-selftest: stress
 
 source "$(dirname "$0")/lib.sh"
 

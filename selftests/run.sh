@@ -6,9 +6,7 @@
 # but runs on any machine that can load natgw.ko.
 #
 #   run.sh [NAME...]	NAME: natgw_gateway, natgw_gateway.sh or a path;
-#			default: every selftests/natgw_*.sh in order, but
-#			those marked "# natgw-selftest: stress" only when
-#			NATGW_STRESS=1 (make stress)
+#			default: every selftests/natgw_*.sh in order
 #
 # Each script gets NATGW_TEST_TIMEOUT seconds (default 300).  Subtests are
 # counted across scripts; a script that fails without a failing subtest, or
@@ -110,16 +108,7 @@ if (($#)); then
 		scripts+=("$(script_path "$t")")
 	done
 else
-	# Scripts marked "# natgw-selftest: stress" (the long fuzzers) run
-	# only in make stress (NATGW_STRESS=1) or when named.
-	scripts=()
-	for t in "$dir"/natgw_*.sh; do
-		if [[ ${NATGW_STRESS:-0} != 1 ]] &&
-		   grep -qx '# natgw-selftest: stress' "$t"; then
-			continue
-		fi
-		scripts+=("$t")
-	done
+	scripts=("$dir"/natgw_*.sh)
 fi
 
 echo "KTAP version 1"
