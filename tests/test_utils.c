@@ -485,6 +485,25 @@ static void test_format_ipv4_cidr(void)
 	      strlen(c) == CIDR_STRLEN - 1, "%s", c);
 }
 
+/* format_ipv4() against inet_ntop(): every octet value, in every place */
+static void test_format_ipv4_ntop(void)
+{
+	char a[IPV4_STRLEN], ref[INET_ADDRSTRLEN];
+	uint64_t rng = 7;
+	uint32_t addr;
+	int i, o;
+
+	for (i = 0; i < 256 * 4 + 10000; i++) {
+		addr = (uint32_t)prng_next(&rng);
+		if (i < 256 * 4) {	/* octet i / 4 is each value in turn */
+			o = i % 4;
+			addr = (addr & ~(0xffU << 8 * o)) | (uint32_t)(i / 4) << 8 * o;
+		}
+		inet_ntop(AF_INET, &addr, ref, sizeof(ref));
+		CHECK(!strcmp(format_ipv4(addr, a), ref), "%s, not %s", a, ref);
+	}
+}
+
 static void test_parse_port(void)
 {
 	static const struct {
@@ -1008,6 +1027,7 @@ const struct unit_test utils_tests[] = {
 	{ "utils_plen_to_mask", test_plen_to_mask },
 	{ "utils_cidr_round_trip", test_cidr_round_trip },
 	{ "utils_format_ipv4_cidr", test_format_ipv4_cidr },
+	{ "utils_format_ipv4_ntop", test_format_ipv4_ntop },
 	{ "utils_parse_port", test_parse_port },
 	{ "utils_parse_port_range", test_parse_port_range },
 	{ "utils_port_range_round_trip", test_port_range_round_trip },
