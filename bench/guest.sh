@@ -78,23 +78,46 @@ readonly FLOW_SRC=10.1.0.0 FLOW_DST=198.18.0.1 FLOW_SPORT=1024
 # ---------------------------------------------------------------------------
 # Forwarding of established flows
 
-# fwd_one VARIANT LABEL NSRC NDST ROUND SLOT [PACKETS]: one measurement.
-fwd_one()
+# mix_round TEST ROUND PACKETS SRC NSRC DST NDST [KEY=VALUE...]: one round,
+# every variant PACKETS packets of the same flows, in alternating bursts
+# (gen_mix); one record per variant, with the sink's count and the session
+# counts before and after.
+mix_round()
 {
-	local v=$1 label=$2 nsrc=$3 ndst=$4 round=$5 slot=$6 n=${7:-$fwd_pkts} s0 c0
+	local test=$1 round=$2 n=$3 src=$4 nsrc=$5 dst=$6 ndst=$7 v
+	local -A s0 c0
 
-	sessions "$v"
-	s0=$SESSIONS
-	sink_read "$v"
-	c0=${SINK[$v]}
-	gen_run "$v" 1 "$n" $FLOW_SRC "$nsrc" $FLOW_DST "$ndst" $FLOW_SPORT 1
-	sink_read "$v"
-	sessions "$v"
-	rec test=fwd flows="$label" nflows=$((nsrc * ndst)) variant="$v" \
-		round="$round" slot="$slot" sent="$GEN_SENT" errors="$GEN_ERR" \
-		received=$((SINK[$v] - c0)) elapsed_us="$GEN_US" \
-		sessions_before="$s0" sessions_after="$SESSIONS" \
-		clock0="$GEN_CLOCK0" clock1="$GEN_CLOCK1"
+	shift 7
+	for v in $VARIANTS; do
+		sessions "$v"
+		s0[$v]=$SESSIONS
+	done
+	sink_read_all
+	for v in $VARIANTS; do
+		c0[$v]=${SINK[$v]}
+	done
+	gen_mix "$n" "$src" "$nsrc" "$dst" "$ndst" $FLOW_SPORT 1
+	sink_read_all
+	for v in $VARIANTS; do
+		sessions "$v"
+		# shellcheck disable=SC2046
+		rec test="$test" "$@" variant="$v" round="$round" \
+			$(mix_fields "${MIX[$v]}") received=$((SINK[$v] - c0[$v])) \
+			sessions_before="${s0[$v]}" sessions_after="$SESSIONS" \
+			clock0="$GEN_CLOCK0" clock1="$GEN_CLOCK1"
+	done
+}
+
+# "sent 1 errors 0 ns 5" -> "sent=1 errors=0 ns=5"
+mix_fields()
+{
+	local -a w
+	local i
+
+	read -r -a w <<<"$1"
+	for ((i = 0; i + 1 < ${#w[@]}; i += 2)); do
+		echo -n "${w[i]}=${w[i + 1]} "
+	done
 }
 
 # fill VARIANT LABEL NSRC NDST: one packet of every flow of the set, on both
@@ -116,19 +139,25 @@ fill()
 	say "  fill $label $v: $SESSIONS sessions, $((GEN_US / 1000)) ms"
 }
 
-# fwd_rounds LABEL NSRC NDST: round 0 (discarded) and the measured rounds,
-# the variants in a rotating order.
+# fwd_rounds LABEL NSRC NDST: round 0 (discarded) and the measured rounds.
 fwd_rounds()
 {
-	local label=$1 nsrc=$2 ndst=$3 r slot v
+	local label=$1 nsrc=$2 ndst=$3 r
 
 	for ((r = 0; r <= rounds; r++)); do
-		slot=0
-		for v in $(rotate "$r" $VARIANTS); do
-			fwd_one "$v" "$label" "$nsrc" "$ndst" "$r" $((slot++))
-		done
+		mix_round fwd "$r" "$fwd_pkts" $FLOW_SRC "$nsrc" $FLOW_DST "$ndst" \
+			flows="$label" nflows=$((nsrc * ndst))
 	done
 	say "  fwd $label: $rounds rounds done"
+}
+
+# prof_fwd NAME VARIANT NSRC NDST: a profile of VARIANT alone forwarding
+# 3 * fwd_pkts packets of the flow set.
+prof_fwd()
+{
+	prof_start 0 "$prof_secs"
+	gen_run "$2" 1 $((3 * fwd_pkts)) $FLOW_SRC "$3" $FLOW_DST "$4" $FLOW_SPORT 1
+	prof_stop "$1" udpgen
 }
 
 phase_fwd_small()
@@ -145,10 +174,8 @@ phase_fwd_small()
 		fill "$v" 64Ki 256 255
 	done
 	fwd_rounds 64Ki 256 255
-	for v in nfnat natgw; do
-		prof_start 0 "$prof_secs"
-		fwd_one "$v" 64Ki 256 255 -1 0 $((3 * fwd_pkts))
-		prof_stop "fwd-64Ki-$v" udpgen
+	for v in plain nfnat natgw; do
+		prof_fwd "fwd-64Ki-$v" "$v" 256 255
 	done
 }
 
@@ -170,9 +197,9 @@ phase_fwd_big()
 	done
 	say "forwarding, $big_label flows"
 	fwd_rounds "$big_label" $big_nsrc $big_ndst
-	prof_start 0 "$prof_secs"
-	fwd_one natgw "$big_label" $big_nsrc $big_ndst -1 0 $((3 * fwd_pkts))
-	prof_stop "fwd-$big_label-natgw" udpgen
+	for v in nfnat natgw; do
+		prof_fwd "fwd-$big_label-$v" "$v" $big_nsrc $big_ndst
+	done
 }
 
 # ---------------------------------------------------------------------------
@@ -245,37 +272,23 @@ phase_dump_small()
 
 # ---------------------------------------------------------------------------
 # Session setup: every packet a new flow (4096 sources x 4095 destinations)
-
-setup_one()
-{
-	local v=$1 round=$2 slot=$3 n=${4:-$setup_pkts} c0
-
-	flush_sessions "$v"
-	sink_read "$v"
-	c0=${SINK[$v]}
-	gen_run "$v" 1 "$n" 10.2.0.0 4096 198.19.0.1 4095 $FLOW_SPORT 1
-	sink_read "$v"
-	sessions "$v"
-	rec test=setup variant="$v" round="$round" slot="$slot" sent="$GEN_SENT" \
-		errors="$GEN_ERR" received=$((SINK[$v] - c0)) elapsed_us="$GEN_US" \
-		sessions_after="$SESSIONS" clock0="$GEN_CLOCK0" clock1="$GEN_CLOCK1"
-}
+# in tables flushed before each round
 
 phase_setup()
 {
-	local r slot v
+	local r v
 
 	say "session setup"
 	for ((r = 0; r <= rounds; r++)); do
-		slot=0
-		for v in $(rotate "$r" $VARIANTS); do
-			setup_one "$v" "$r" $((slot++))
+		for v in nfnat natgw; do
+			flush_sessions "$v"
 		done
+		mix_round setup "$r" "$setup_pkts" 10.2.0.0 4096 198.19.0.1 4095
 	done
 	for v in nfnat natgw; do
 		flush_sessions "$v"
 		prof_start 0 "$prof_secs"
-		setup_one "$v" -1 0 $((3 * setup_pkts))
+		gen_run "$v" 1 $((3 * setup_pkts)) 10.2.0.0 4096 198.19.0.1 4095 $FLOW_SPORT 1
 		prof_stop "setup-$v" udpgen
 	done
 }
@@ -487,7 +500,7 @@ main()
 	rec test=meta kernel="$(uname -r)" cpus="$(nproc --all)" \
 		mem_kb="$(awk '/MemTotal/ { print $2 }' /proc/meminfo)" \
 		scale="$scale" rounds="$rounds" port_reps="$port_reps" \
-		fwd_pkts="$fwd_pkts" setup_pkts="$setup_pkts" \
+		fwd_pkts="$fwd_pkts" setup_pkts="$setup_pkts" burst=64 \
 		hash_buckets="$(cat /sys/module/natgw/parameters/hash_buckets)" \
 		max_sessions="$(cat /sys/module/natgw/parameters/max_sessions)" \
 		ct_buckets="$(sysctl -n net.netfilter.nf_conntrack_buckets)"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2034 # its globals are for guest.sh
 #
 # Helpers of the benchmark's VM side, sourced by bench/guest.sh: the
 # topology, traffic (bench/udpgen.c), counting at the sink, the sessions
@@ -199,6 +200,8 @@ topo_init()
 		net.netfilter.nf_conntrack_max=2097152 ||
 		die "cannot size nf_conntrack"
 	mkdir -p "$CLOCK_DIR"
+	# bench_clock, for the clients this shell starts
+	eval "$SH_PRELUDE"
 
 	ns_add "$SINK_NS"
 	ns_open sink "$SINK_NS"
@@ -245,7 +248,6 @@ router_add()
 			nft add rule netdev bench-sink $v udp dport 9 counter drop"
 	fi
 	((SH_RC == 0)) || die "counting chain for $v: $SH_OUTPUT"
-	ns_open "cl-$v" "$cl"
 	# the client sends to r0's address
 	GEN_MAC[$v]=$(ip -n "$ns" -br link show r0 | awk '{ print $3 }')
 	nat_config "$v"
@@ -303,6 +305,22 @@ flush_sessions()
 	return 0
 }
 
+# sink_read_all: the packets that reached every variant's sink, in SINK[V].
+sink_read_all()
+{
+	local line chain=
+
+	sh_run sink "nft list table netdev bench-sink"
+	while IFS= read -r line; do
+		if [[ $line =~ chain\ ([a-z]+) ]]; then
+			chain=${BASH_REMATCH[1]}
+		elif [[ $line =~ counter\ packets\ ([0-9]+) ]]; then
+			SINK[$chain]=${BASH_REMATCH[1]}
+		fi
+	done <<<"$SH_OUTPUT"
+	sink_read null
+}
+
 # sink_read V: the packets that reached V's sink (null: its own r0), in
 # SINK[V].
 declare -A SINK
@@ -321,66 +339,115 @@ sink_read()
 # ---------------------------------------------------------------------------
 # Traffic
 
+# gen_exec COMMAND...: run each COMMAND (a udpgen -w command line, split on
+# blanks) in the background, wait until all are ready, sample the host's
+# clock (GEN_CLOCK0), let them go, collect their "done" lines in GEN_DONE
+# and sample the clock again (GEN_CLOCK1).
+gen_exec()
+{
+	local cmd i=0 n=$# line fd
+	local -a gin gout pids
+
+	GEN_DONE=
+	for cmd; do
+		[[ -p /tmp/gen$i.in ]] || mkfifo /tmp/gen$i.in /tmp/gen$i.out
+		# shellcheck disable=SC2086
+		$cmd </tmp/gen$i.in >/tmp/gen$i.out 2>&1 &
+		pids[i]=$!
+		exec {fd}>/tmp/gen$i.in
+		gin[i]=$fd
+		exec {fd}</tmp/gen$i.out
+		gout[i]=$fd
+		i=$((i + 1))
+	done
+	for ((i = 0; i < n; i++)); do
+		read -r line <&"${gout[i]}"
+		[[ $line == ready ]] || die "udpgen: $line"
+	done
+	bench_clock gen
+	GEN_CLOCK0=$CLOCK
+	for ((i = 0; i < n; i++)); do
+		echo go >&"${gin[i]}"
+	done
+	for ((i = 0; i < n; i++)); do
+		while IFS= read -r line <&"${gout[i]}"; do
+			[[ $line == done\ * ]] || die "udpgen: $line"
+			GEN_DONE+=$line$'\n'
+		done
+	done
+	bench_clock gen
+	GEN_CLOCK1=$CLOCK
+	for ((i = 0; i < n; i++)); do
+		fd=${gin[i]}
+		exec {fd}>&-
+		fd=${gout[i]}
+		exec {fd}<&-
+	done
+	# not a bare wait: the namespace shells are children of this shell too
+	wait "${pids[@]}"
+}
+
+# The client (bench/udpgen.c) of variant V: its namespace, device, and the
+# MAC address of the router's r0.
+gen_target() { echo "bench-cl-$1,c0,${GEN_MAC[$1]}"; }
+
 # gen_run VARIANT THREADS COUNT SRC NSRC DST NDST SPORT NSPORT [RANDOM]
 #
-# Send COUNT packets through VARIANT's router: sources SRC and the NSRC-1
-# addresses after it, destinations DST..+NDST-1, UDP source ports
-# SPORT..+NSPORT-1 (random when RANDOM is 1, else in turn); coprime NSRC
-# and NDST make NSRC*NDST distinct flows (bench/udpgen.c).  With THREADS 2
-# a second client on CPU 1 sends half the sources (NSRC even) at the same
-# time.  The clients start, say they are ready, and only then are told to
-# go, between two samples of the host's clock (GEN_CLOCK0, GEN_CLOCK1).
-# Sets GEN_US (the longest client's sending time), GEN_SENT and GEN_ERR
-# (packets the kernel refused).
+# Send COUNT packets through VARIANT's router from a client on CPU 0:
+# sources SRC and the NSRC-1 addresses after it, destinations DST..+NDST-1,
+# UDP source ports SPORT..+NSPORT-1 (random when RANDOM is 1, else in
+# turn); coprime NSRC and NDST make NSRC*NDST distinct flows.  With THREADS
+# 2, a second client on CPU 1 sends half the sources (NSRC even) at the same
+# time.  Sets GEN_US (the longest client's sending time), GEN_SENT and
+# GEN_ERR (packets the kernel refused), GEN_CLOCK0 and GEN_CLOCK1.
 gen_run()
 {
 	local v=$1 threads=$2 count=$3 src=$4 nsrc=$5 dst=$6 ndst=$7
 	local sport=$8 nsport=$9 rnd=${10:-0}
-	local s t lo per_src line n=0 opts
+	local t lo per_src opts line
+	local -a cmds
 
 	per_src=$((nsrc / threads))
-	opts="-i c0 -m ${GEN_MAC[$v]} -n $((count / threads)) -S $per_src"
-	opts+=" -d $dst -D $ndst -p $sport -P $nsport"
+	opts="-w -n $((count / threads)) -S $per_src -d $dst -D $ndst -p $sport -P $nsport"
 	((rnd)) && opts+=" -r"
-	s=
 	for ((t = 0; t < threads; t++)); do
 		ip_add lo "$src" $((t * per_src))
-		s+="[[ -p /tmp/gen$t.in ]] || mkfifo /tmp/gen$t.in /tmp/gen$t.out"$'\n'
-		s+="taskset -c $t $TOOLS/udpgen -w $opts -s $lo </tmp/gen$t.in >/tmp/gen$t.out 2>&1 &"$'\n'
-		s+="exec {gi$t}>/tmp/gen$t.in {go$t}</tmp/gen$t.out"$'\n'
-		s+="read -r l <&\$go$t; [[ \$l == ready ]] || echo \"udpgen: \$l\""$'\n'
+		cmds[t]="taskset -c $t $TOOLS/udpgen $opts -s $lo $(gen_target "$v")"
 	done
-	s+='bench_clock gen; echo "clock0 $CLOCK"'$'\n'
-	for ((t = 0; t < threads; t++)); do
-		s+="echo go >&\$gi$t"$'\n'
-	done
-	for ((t = 0; t < threads; t++)); do
-		s+="read -r l <&\$go$t; echo \"\$l\""$'\n'
-	done
-	s+='bench_clock gen; echo "clock1 $CLOCK"'$'\n'
-	for ((t = 0; t < threads; t++)); do
-		s+="exec {gi$t}>&- {go$t}<&-"$'\n'
-	done
-	s+="wait"
-	sh_run "cl-$v" "$s"
+	gen_exec "${cmds[@]}"
+	GEN_US=0 GEN_SENT=0 GEN_ERR=0
+	while read -r line; do
+		[[ $line =~ sent\ ([0-9]+)\ errors\ ([0-9]+)\ ns\ ([0-9]+) ]] || continue
+		GEN_SENT=$((GEN_SENT + BASH_REMATCH[1]))
+		GEN_ERR=$((GEN_ERR + BASH_REMATCH[2]))
+		t=$((BASH_REMATCH[3] / 1000))
+		((t > GEN_US)) && GEN_US=$t
+	done <<<"$GEN_DONE"
+}
 
-	GEN_US=0 GEN_SENT=0 GEN_ERR=0 GEN_CLOCK0= GEN_CLOCK1=
-	while IFS= read -r line; do
-		if [[ $line =~ ^done\ sent\ ([0-9]+)\ errors\ ([0-9]+)\ ns\ ([0-9]+) ]]; then
-			GEN_SENT=$((GEN_SENT + BASH_REMATCH[1]))
-			GEN_ERR=$((GEN_ERR + BASH_REMATCH[2]))
-			t=$((BASH_REMATCH[3] / 1000))
-			((t > GEN_US)) && GEN_US=$t
-			n=$((n + 1))
-		elif [[ $line == clock0\ * ]]; then
-			GEN_CLOCK0=${line#clock0 }
-		elif [[ $line == clock1\ * ]]; then
-			GEN_CLOCK1=${line#clock1 }
-		elif [[ -n $line ]]; then
-			die "udpgen in $v: $line"
-		fi
-	done <<<"$SH_OUTPUT"
-	((n == threads)) || die "udpgen in $v: $SH_OUTPUT"
+# gen_mix COUNT SRC NSRC DST NDST SPORT NSPORT: COUNT packets through every
+# variant's router from one client on CPU 0, the same flows for each, in
+# bursts of 64 that take turns (bench/udpgen.c).  Sets, per variant V,
+# MIX[V] to "sent N errors E ns T bursts B min X p25 X median X p75 X" (burst
+# times in ns), and GEN_CLOCK0 and GEN_CLOCK1.
+declare -A MIX
+gen_mix()
+{
+	local count=$1 src=$2 nsrc=$3 dst=$4 ndst=$5 sport=$6 nsport=$7
+	local v targets= line
+
+	for v in $VARIANTS; do
+		targets+=" $(gen_target "$v")"
+	done
+	gen_exec "taskset -c 0 $TOOLS/udpgen -w -n $count -s $src -S $nsrc -d $dst -D $ndst -p $sport -P $nsport$targets"
+	MIX=()
+	while read -r line; do
+		[[ $line =~ ^done\ bench-cl-([a-z]+)\ (.*)$ ]] || continue
+		MIX[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
+	done <<<"$GEN_DONE"
+	for v in $VARIANTS; do
+		[[ -n ${MIX[$v]:-} ]] || die "udpgen: no result for $v: $GEN_DONE"
+	done
 }
 
 # ---------------------------------------------------------------------------

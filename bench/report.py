@@ -11,14 +11,16 @@ OUTDIR/latest.md, and prints the Markdown.  Exit status 1 when a measurement
 is missing or its traffic was not accounted for (sent != received, sessions
 that should have been there were not), 0 otherwise.
 
-Two clocks time each measurement.  "cpu": the host's CPU time of the qemu
-thread that ran vCPU 0, where the client (bench/udpgen.c) sends and the
-whole path runs while the VM's tooling stays on CPU 1 (bench/lib.sh,
-bench_clock); time the host gave to other processes is not in it.  "wall":
-the client's own elapsed time in the VM, which is.  The cpu clock is the
-primary one when every measurement has it.  A ratio is taken within each
-round (the variants of one round ran back to back), then summarised, so
-that a slow spell of the host weighs on both sides of it.
+In a forwarding or setup round one client (bench/udpgen.c) sends the same
+flows through every variant, in bursts of 64 packets that take turns, and
+times each burst.  A variant's cost per packet in the round is its median
+burst / 64: the host may stall or slow the VM during some bursts, but such
+spells last many bursts of every variant, and the median burst is one that
+ran undisturbed.  Its mean (all the time over all its packets) is reported
+as well.  A ratio is taken within each round, then summarised over the
+rounds.  The host's CPU time and run-queue wait of the vCPU that did the
+work, sampled around each round (bench_clock in bench/lib.sh), tell how
+contended the host was.
 """
 
 import datetime
@@ -29,6 +31,7 @@ import statistics
 import sys
 
 PAGE = 4096
+BURST = 64		# packets per burst (udpgen's default)
 VARIANTS = ("null", "plain", "nfnat", "natgw")
 ROUTERS = ("plain", "nfnat", "natgw")
 NAT = ("nfnat", "natgw")
@@ -116,30 +119,18 @@ def vcpu_time(r):
     return max(deltas) if deltas else None
 
 
-CLOCK = "cpu"
+def burst_cost(r):
+    """ns per packet of the median burst."""
+    return r["median"] / BURST
 
 
-def elapsed_ns(r):
-    """The measurement's time on the clock in use."""
-    if CLOCK == "cpu":
-        return vcpu_time(r)[0]
-    return r["elapsed_us"] * 1e3
-
-
-def cost(r):
-    return elapsed_ns(r) / r["sent"]
+def mean_cost(r):
+    return r["ns"] / r["sent"]
 
 
 def wall_cost(r):
+    """ns per packet over a single-variant run, on the client's clock."""
     return r["elapsed_us"] * 1e3 / r["sent"]
-
-
-def choose_clock(recs):
-    """cpu when every timed measurement has both host samples."""
-    global CLOCK
-    timed = [r for r in recs if r["test"] in ("fwd", "setup", "portprobe")]
-    CLOCK = "cpu" if timed and all(vcpu_time(r) for r in timed) else "wall"
-    return CLOCK
 
 
 def contention(recs):
@@ -217,11 +208,11 @@ def forwarding(recs):
         ok = all([check_traffic(r, "forwarding %s flows, %s, round %d"
                                 % (label, r["variant"], r["round"]), nflows)
                   for r in meas])
-        costs = per_round(meas, cost)
-        walls = per_round(meas, wall_cost)
+        costs = per_round(meas, burst_cost)
+        walls = per_round(meas, mean_cost)
         router = router_only(costs)
         res[label] = {
-            "flows": nflows, "verified": ok, "clock": CLOCK,
+            "flows": nflows, "verified": ok,
             # the router's own work: whole path less the null baseline
             "router": {"variants": cost_summaries(router, "packets"),
                        "ratios": ratios(router, PAIRS),
@@ -229,7 +220,7 @@ def forwarding(recs):
             # client + router + sink, as measured
             "whole_path": {"variants": cost_summaries(costs, "packets"),
                            "ratios": ratios(costs, PAIRS)},
-            "whole_path_wall": {"variants": cost_summaries(walls, "packets"),
+            "whole_path_mean": {"variants": cost_summaries(walls, "packets"),
                                 "ratios": ratios(walls, PAIRS)},
         }
     return res
@@ -245,12 +236,11 @@ def setup(recs):
             problem("%s: %d new flows made %d sessions"
                     % (what, r["sent"], r["sessions_after"]))
             ok = False
-    costs = per_round(meas, cost)
-    walls = per_round(meas, wall_cost)
+    costs = per_round(meas, burst_cost)
+    walls = per_round(meas, mean_cost)
     router = router_only(costs)
     return {
         "verified": ok, "packets": meas[0]["sent"] if meas else 0,
-        "clock": CLOCK,
         "note": "every packet a new flow: a session each for nfnat and "
                 "natgw; plain forwards them without any",
         "router": {"variants": cost_summaries(router, "sessions"),
@@ -258,7 +248,7 @@ def setup(recs):
                    "ratios_of_best": best_ratios(costs, PAIRS)},
         "whole_path": {"variants": cost_summaries(costs, "sessions"),
                        "ratios": ratios(costs, PAIRS)},
-        "whole_path_wall": {"variants": cost_summaries(walls, "sessions"),
+        "whole_path_mean": {"variants": cost_summaries(walls, "sessions"),
                             "ratios": ratios(walls, PAIRS)},
     }
 
@@ -368,9 +358,7 @@ def portalloc(recs):
                 "failures_with_free_port": sum(
                     r["sent"] - r["received"] for r in lp
                     if r["ports"] - r["occupied"] - r["received"] > 0),
-                # Probe batches are short (64 packets): the cpu clock's
-                # window would hold more idle time than work, so these
-                # are on the client's own clock.
+                # a probe batch is a single burst, on the client's clock
                 "cost": summary([wall_cost(r) for r in lp],
                                 "ns/new flow (wall clock)", 0),
                 "fill_attempts": sum(r["attempts"] for r in lf),
@@ -566,15 +554,15 @@ def markdown(res):
     hc = env.get("host_contention") or {}
     w("# natgw benchmark, %s" % res["generated"])
     w("")
-    w("VM: Linux %s, %s CPUs, %d MiB, qemu TCG. %s rounds, the variants "
-      "interleaved; median (min-max) over the rounds; each ratio is taken "
-      "within a round. Clock: **%s** (%s). Host: %s; vCPU 0 waited for a "
-      "host CPU %s%% of its time (median)." % (
+    w("VM: Linux %s, %s CPUs, %d MiB, qemu TCG. %s rounds; in each, one "
+      "client sends the same flows through every variant in alternating "
+      "bursts of %d packets, and a variant's cost is its median burst. "
+      "Figures are median (min-max) over the rounds; each ratio is taken "
+      "within a round. Host: %s; the vCPU doing the work waited for a host "
+      "CPU %s%% of the time (median over the rounds)." % (
           env.get("kernel"), env.get("cpus"), env.get("mem_kb", 0) // 1024,
-          env.get("rounds"), env.get("clock"),
-          "host CPU time of the vCPU that ran the packets"
-          if env.get("clock") == "cpu" else "the client's elapsed time in the VM",
-          env.get("host", ""), hc.get("median", "n/a")))
+          env.get("rounds"), BURST, env.get("host", ""),
+          hc.get("median", "n/a")))
     w("")
     w("## Goals")
     w("")
@@ -604,12 +592,11 @@ def markdown(res):
     w("")
     cost_table(w, [(k, e["whole_path"]) for k, e in fwd.items()], "flows",
                VARIANTS)
-    if env.get("clock") == "cpu":
-        w("")
-        w("Whole path on the wall clock (the client's elapsed time), as a cross-check:")
-        w("")
-        cost_table(w, [(k, e["whole_path_wall"]) for k, e in fwd.items()],
-                   "flows", VARIANTS)
+    w("")
+    w("Whole path, mean over all bursts (stalls included), as a cross-check:")
+    w("")
+    cost_table(w, [(k, e["whole_path_mean"]) for k, e in fwd.items()],
+               "flows", VARIANTS)
     s = res.get("setup")
     if s:
         w("")
@@ -621,7 +608,7 @@ def markdown(res):
         w("")
         cost_table(w, [("router's own work", s["router"]),
                        ("whole path", s["whole_path"]),
-                       ("whole path, wall clock", s["whole_path_wall"])],
+                       ("whole path, mean", s["whole_path_mean"])],
                    "", VARIANTS)
     w("")
     w("## Memory per session")
@@ -720,8 +707,6 @@ def main():
         pass
     if not by(recs, test="end"):
         problem("the VM run did not finish (no end record)")
-    choose_clock(recs)
-    env["clock"] = CLOCK
     env["host_contention"] = contention(recs)
     res = {
         "schema": "natgw-bench/1",
