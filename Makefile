@@ -73,6 +73,7 @@ stress: deps all
 check-debug: deps all
 	eval "$$(selftests/debug/build-kernel.sh -m)" && export NATGW_KO && \
 	NATGW_FUZZ_SCALE=$${NATGW_FUZZ_SCALE:-0.1} \
+	NATGW_CAPACITY=$${NATGW_CAPACITY:-65536} \
 	NATGW_FAULT_REPS=$${NATGW_FAULT_REPS:-1} NATGW_TEST_TIMEOUT=3600 \
 	VM_KERNEL=$$VM_KERNEL VM_MEM=2048M VM_TIMEOUT=10800 \
 		selftests/vm/check.sh --vm-only

@@ -8,10 +8,11 @@
 #   run.sh [NAME...]	NAME: natgw_gateway, natgw_gateway.sh or a path;
 #			default: every selftests/natgw_*.sh in order
 #
-# Each script gets NATGW_TEST_TIMEOUT seconds (default 300).  Subtests are
-# counted across scripts; a script that fails without a failing subtest, or
-# stops short of its plan, counts as failures too, so that a crash can never
-# pass for success.  The counts end the output ("# Totals: ...") and, when
+# Each script gets NATGW_TEST_TIMEOUT seconds (default 300), or more if it
+# asks for more in a line "# natgw-selftest: timeout SECONDS".  Subtests
+# are counted across scripts; a script that fails without a failing
+# subtest, or stops short of its plan, counts as failures too, so that a
+# crash can never pass for success.  The counts end the output ("# Totals: ...") and, when
 # NATGW_RESULTS names a directory (the VM's results share), are written to
 # its file "counts" for the host's summary.  Exit status: 0 when nothing
 # failed, 1 otherwise.
@@ -23,6 +24,15 @@ test_timeout=${NATGW_TEST_TIMEOUT:-300}
 pass=0
 fail=0
 skip=0
+
+# The larger of NATGW_TEST_TIMEOUT and what the script asks for.
+script_timeout()
+{
+	local want
+
+	want=$(sed -n 's/^# natgw-selftest: timeout \([0-9][0-9]*\)$/\1/p' "$1")
+	echo $((${want:-0} > test_timeout ? want : test_timeout))
+}
 
 script_path()
 {
@@ -51,7 +61,7 @@ run_script()
 		esac
 		echo "    $line"
 	done < <(cd "$dir" && setsid -w bash -c "$reaper" reaper \
-		 "$test_timeout" "$1" 2>&1 </dev/null)
+		 "$(script_timeout "$1")" "$1" 2>&1 </dev/null)
 	wait $!
 }
 
@@ -81,7 +91,7 @@ account()
 		((ran || missing)) || s_skip=1
 		;;
 	124 | 137)
-		echo "# $name: timed out after ${test_timeout}s (NATGW_TEST_TIMEOUT)"
+		echo "# $name: timed out after $(script_timeout "$t")s (NATGW_TEST_TIMEOUT)"
 		s_fail=$((s_fail + (missing ? missing : 1)))
 		;;
 	*)

@@ -19,7 +19,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${BUILD:-$repo/build}
 # The whole suite runs in one boot: give it room (each script still has
 # NATGW_TEST_TIMEOUT), but never let it hang past the CI budget.
-export VM_TIMEOUT=${VM_TIMEOUT:-1700}
+export VM_TIMEOUT=${VM_TIMEOUT:-2400}
 passed=0
 failed=0
 skipped=0
