@@ -32,13 +32,14 @@
 # The repository is seen at the same path inside the VM as on the host, so
 # NATCTL and NATGW_KO point into the tree whichever side runs the test.
 #
-# Scripts that pass traffic build their own topology and define nat(), natctl
-# in the namespace of the router that holds the gateway; the helpers at the
-# end use it.  They start servers and clients in namespaces (serve, query),
-# read what the servers saw (expect_peer, peer_port), count packets with nft
-# (count_in, counted) and give each subtest a fresh gateway gw1 on the
-# router's device ext0 (gw_setup, gw_stat).  Processes started with spawn
-# end with the subtest that started them, or with the script.
+# Scripts that pass traffic build their topology, mostly with the topo_
+# helpers, and define nat(), natctl in the namespace of the router that
+# holds the gateway; the helpers at the end use it.  They start servers and
+# clients in namespaces (serve, query), read what the servers saw
+# (expect_peer, peer_port), count packets with nft (count_in, counted) and
+# give each subtest a fresh gateway gw1 on the router's device ext0
+# (gw_setup, gw_stat).  Processes started with spawn end with the subtest
+# that started them, or with the script.
 
 NATGW_REPO=${NATGW_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 NATCTL=${NATCTL:-$NATGW_REPO/tools/natctl/natctl}
@@ -103,11 +104,89 @@ ns_del_all()
 	done
 }
 
-# spawn NS CMD [ARG...]: run CMD in NS in the background until the subtest
-# (or, outside subtests, the script) ends.
+# Topology.  The scripts that pass traffic draw theirs in their header; it
+# is built of these pieces: VPC hosts with an eth0 each, a router whose VPC
+# side is 10.0.1.1/24 and whose device ext0, 198.51.100.1/24, faces the
+# Internet, and the Internet host inet, 198.51.100.2/24, which routes the
+# EIPs (203.0.113.0/24) back to the router.  The veth pairs come first (in
+# the script, or in topo_basic): both ends must exist before either side is
+# configured.  topo_host and topo_router configure a namespace with one ip
+# batch each, as under TCG every program started costs much.  The helpers
+# return non-zero if a step failed.
+
+# topo_host NS ADDR/LEN GATEWAY [DEST]: bring up host NS's eth0 with
+# ADDR/LEN, and route DEST (default: everything) via GATEWAY.
+topo_host()
+{
+	ip -n "$1" -b - <<-EOF
+		link set eth0 up
+		addr add $2 dev eth0
+		route add ${4:-default} via $3
+	EOF
+}
+
+# topo_router NS GATEWAY VPCDEV...: make NS the router.  Its VPC side,
+# 10.0.1.1/24, is VPCDEV or, given several, a bridge br0 of them; its
+# Internet side is ext0, 198.51.100.1/24, with the default route via
+# GATEWAY.  It forwards.
+topo_router()
+{
+	local ns=$1 gw=$2 vpc=$3 bridge='' ports='' dev
+
+	shift 2
+	if (($# > 1)); then
+		vpc=br0
+		bridge="link add br0 type bridge"
+		for dev; do
+			ports+="link set $dev master br0"$'\n'"link set $dev up"$'\n'
+		done
+	fi
+	# Empty lines (no bridge) are no command to ip -b.
+	ip -n "$ns" -b - <<-EOF || return
+		$bridge
+		link set $vpc up
+		addr add 10.0.1.1/24 dev $vpc
+		$ports
+		link set ext0 up
+		addr add 198.51.100.1/24 dev ext0
+		route add default via $gw
+	EOF
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+}
+
+# topo_basic H R I: the simplest topology, in namespaces H, R and I
+# (numbers, as for ns_add), which it creates:
+#
+#  H h1                    R router                           I inet
+#  eth0 10.0.1.10/24 ───── vh1 10.0.1.1/24
+#  default via .1          ext0 198.51.100.1/24 ──────────── eth0 198.51.100.2/24
+#                                                             203.0.113.0/24 via .1
+topo_basic()
+{
+	local h=$ns_prefix-$1 r=$ns_prefix-$2 i=$ns_prefix-$3
+
+	ns_add "$1" "$2" "$3" || return
+	ip -b - <<-EOF || return
+		link add eth0 netns $h type veth peer name vh1 netns $r
+		link add ext0 netns $r type veth peer name eth0 netns $i
+	EOF
+	topo_host "$h" 10.0.1.10/24 10.0.1.1 || return
+	topo_router "$r" 198.51.100.2 vh1 || return
+	topo_host "$i" 198.51.100.2/24 198.51.100.1 203.0.113.0/24
+}
+
+# spawn [-o FILE] NS CMD [ARG...]: run CMD in NS in the background until the
+# subtest (or, outside subtests, the script) ends.  Its output is discarded;
+# with -o its standard output goes to FILE and its errors to the caller's.
+# It does not get descriptor 3, a copy of the script's output, which would
+# keep run.sh waiting for its end if it outlived the script.
 spawn()
 {
-	ip netns exec "$@" >/dev/null 2>&1 &
+	if [[ $1 == -o ]]; then
+		ip netns exec "${@:3}" >"$2" 3>&- &
+	else
+		ip netns exec "$@" >/dev/null 2>&1 3>&- &
+	fi
 	echo "$!" >>"$ksft_tmp/pids.$BASHPID"
 	# A subtest is a subshell: its EXIT trap is its own.
 	[[ $BASHPID != "$$" ]] && trap reap EXIT

@@ -40,33 +40,6 @@ refused()
 	expect_match "$err" "$re" "refusal of natctl $*"
 }
 
-topology()
-{
-	ns_add 1 2 3
-	ip -b - <<-EOF
-		link add eth0 netns $ns1 type veth peer name vh1 netns $ns2
-		link add ext0 netns $ns2 type veth peer name eth0 netns $ns3
-	EOF
-	ip -n "$ns1" -b - <<-EOF
-		link set eth0 up
-		addr add 10.0.1.10/24 dev eth0
-		route add default via 10.0.1.1
-	EOF
-	ip -n "$ns2" -b - <<-EOF
-		link set vh1 up
-		addr add 10.0.1.1/24 dev vh1
-		link set ext0 up
-		addr add 198.51.100.1/24 dev ext0
-		route add default via $INET
-	EOF
-	ip netns exec "$ns2" sysctl -qw net.ipv4.ip_forward=1
-	ip -n "$ns3" -b - <<-EOF
-		link set eth0 up
-		addr add $INET/24 dev eth0
-		route add 203.0.113.0/24 via 198.51.100.1
-	EOF
-}
-
 # The Internet host reaches EIP:1666 (TCP) and EIP:1667 (UDP); h1's servers
 # see its real address and source port.
 test_tcp_port()
@@ -265,7 +238,7 @@ test_eip_arp_snat()
 require_root
 require_cmd nft ping
 natgw_load
-(set -e; topology) || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
+(set -e; topo_basic 1 2 3) || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
 serve "$ns1" tcp:1666 udp:1667 tcp:20000 tcp:20009 tcp:45000 udp:20000 udp:45001 ||
 	exit "$KSFT_FAIL"
 serve "$ns3" tcp:7000 udp:7001 || exit "$KSFT_FAIL"

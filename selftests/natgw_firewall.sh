@@ -28,29 +28,7 @@ readonly INET=198.51.100.2 E1=203.0.113.1 E2=203.0.113.2
 
 topology()
 {
-	ns_add 1 2 3
-	ip -b - <<-EOF
-		link add eth0 netns $ns1 type veth peer name vh1 netns $ns2
-		link add ext0 netns $ns2 type veth peer name eth0 netns $ns3
-	EOF
-	ip -n "$ns1" -b - <<-EOF
-		link set eth0 up
-		addr add 10.0.1.10/24 dev eth0
-		route add default via 10.0.1.1
-	EOF
-	ip -n "$ns2" -b - <<-EOF
-		link set vh1 up
-		addr add 10.0.1.1/24 dev vh1
-		link set ext0 up
-		addr add 198.51.100.1/24 dev ext0
-		route add default via $INET
-	EOF
-	ip netns exec "$ns2" sysctl -qw net.ipv4.ip_forward=1
-	ip -n "$ns3" -b - <<-EOF
-		link set eth0 up
-		addr add $INET/24 dev eth0
-		route add 203.0.113.0/24 via 198.51.100.1
-	EOF
+	topo_basic 1 2 3 || return
 	ip netns exec "$ns2" nft -f - <<-EOF
 		table ip fw {
 			counter from_h1 { }

@@ -34,34 +34,10 @@ topology()
 		link add eth0 netns $ns2 type veth peer name vh2 netns $ns3
 		link add ext0 netns $ns3 type veth peer name eth0 netns $ns4
 	EOF
-	ip -n "$ns1" -b - <<-EOF
-		link set eth0 up
-		addr add 10.0.1.10/24 dev eth0
-		route add default via 10.0.1.1
-	EOF
-	ip -n "$ns2" -b - <<-EOF
-		link set eth0 up
-		addr add 10.0.1.20/24 dev eth0
-		route add default via 10.0.1.1
-	EOF
-	ip -n "$ns3" -b - <<-EOF
-		link add br0 type bridge
-		link set br0 up
-		addr add 10.0.1.1/24 dev br0
-		link set vh1 master br0
-		link set vh1 up
-		link set vh2 master br0
-		link set vh2 up
-		link set ext0 up
-		addr add 198.51.100.1/24 dev ext0
-		route add default via $INET
-	EOF
-	ip netns exec "$ns3" sysctl -qw net.ipv4.ip_forward=1
-	ip -n "$ns4" -b - <<-EOF
-		link set eth0 up
-		addr add $INET/24 dev eth0
-		route add 203.0.113.0/24 via 198.51.100.1
-	EOF
+	topo_host "$ns1" 10.0.1.10/24 10.0.1.1
+	topo_host "$ns2" 10.0.1.20/24 10.0.1.1
+	topo_router "$ns3" "$INET" vh1 vh2
+	topo_host "$ns4" "$INET/24" 198.51.100.1 203.0.113.0/24
 }
 
 # gw1 with its SNAT entry and the DNAT entries above.

@@ -107,18 +107,8 @@ topology()
 		link add ext0 netns $ns2 type veth peer name eth0 netns $ns3
 		link add eth1 netns $ns3 type veth peer name eth0 netns $ns4
 	EOF
-	ip -n "$ns1" -b - <<-EOF
-		link set eth0 up
-		addr add 10.0.1.10/24 dev eth0
-		route add default via 10.0.1.1
-	EOF
-	ip -n "$ns2" -b - <<-EOF
-		link set vh1 up
-		addr add 10.0.1.1/24 dev vh1
-		link set ext0 up
-		addr add 198.51.100.1/24 dev ext0
-		route add default via $FAR
-	EOF
+	topo_host "$ns1" 10.0.1.10/24 10.0.1.1
+	topo_router "$ns2" "$FAR" vh1
 	ip -n "$ns3" -b - <<-EOF
 		link set eth0 up
 		addr add $FAR/24 dev eth0
@@ -132,7 +122,6 @@ topology()
 		addr add $INET2/24 dev eth0
 		route add 203.0.113.0/24 via 192.0.2.1
 	EOF
-	ip netns exec "$ns2" sysctl -qw net.ipv4.ip_forward=1
 	ip netns exec "$ns3" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0
 	ip netns exec "$ns4" sysctl -qw net.ipv4.icmp_ratelimit=0
 	ip netns exec "$ns1" sysctl -qw net.ipv4.icmp_ratelimit=0

@@ -19,6 +19,7 @@
 # Packets to 192.0.2.0/24 reach inet, which does not forward: they open
 # sessions that nothing answers.
 
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 nat() { natctl -n "$ns2" "$@"; }
@@ -75,65 +76,11 @@ gen_flows()
 		"$(n2 cat /sys/class/net/vh1/address)" "$1" "$2" 192.0.2.1:9 "$3" "$4"
 }
 
-# spawn PROGRAM [ARG...]: run PROGRAM in the background until the subtest
-# (or, outside subtests, the script) ends.  It must be a program, not a
-# function, so that the kill reaches it; and it does not get lib.sh's
-# descriptor 3, a copy of the script's output, which would keep run.sh
-# waiting for its end if it outlived the script.
-spawn()
-{
-	"$@" 3>&- &
-	echo "$!" >>"$ksft_tmp/pids.$BASHPID"
-	# A subtest is a subshell: its EXIT trap is its own.
-	[[ $BASHPID != "$$" ]] && trap reap EXIT
-	return 0
-}
-
-reap()
-{
-	local pids=$ksft_tmp/pids.$BASHPID pid
-
-	[[ -s $pids ]] || return 0
-	while read -r pid; do
-		kill "$pid" 2>/dev/null
-	done <"$pids"
-	wait 2>/dev/null
-	rm -f "$pids"
-}
-
 # Quotas the subtests change at run time are put back.
 test_cleanup()
 {
-	reap
 	[[ -n $saved_max_sessions ]] && echo "$saved_max_sessions" >"$PARAMS"/max_sessions
 	return 0
-}
-
-topology()
-{
-	ns_add 1 2 3
-	ip -b - <<-EOF
-		link add eth0 netns $ns1 type veth peer name vh1 netns $ns2
-		link add ext0 netns $ns2 type veth peer name eth0 netns $ns3
-	EOF
-	ip -n "$ns1" -b - <<-EOF
-		link set eth0 up
-		addr add 10.0.1.10/24 dev eth0
-		route add default via 10.0.1.1
-	EOF
-	ip -n "$ns2" -b - <<-EOF
-		link set vh1 up
-		addr add 10.0.1.1/24 dev vh1
-		link set ext0 up
-		addr add 198.51.100.1/24 dev ext0
-		route add default via $INET
-	EOF
-	n2 sysctl -qw net.ipv4.ip_forward=1
-	ip -n "$ns3" -b - <<-EOF
-		link set eth0 up
-		addr add $INET/24 dev eth0
-		route add 203.0.113.0/24 via 198.51.100.1
-	EOF
 }
 
 # A fresh $ns4 with dummies d0 and d1 and no natgw configuration.  Under
@@ -149,21 +96,10 @@ fresh_ns4()
 	EOF
 }
 
-# gw_stat NAME: gw1's counter NAME, a key of natctl -j stats.  The first
-# one in the document is the gateway's own: its EIPs and entries follow.
-gw_stat()
-{
-	local json
-
-	json=$(nat -j stats gw1)
-	[[ $json =~ \"$1\":([0-9]+) ]] || { echo "no $1 in: $json" >&2; return 1; }
-	echo "${BASH_REMATCH[1]}"
-}
-
 # gw1 with E1 for the whole VPC, and no session.
 gw_setup()
 {
-	nat gateway del gw1 force >/dev/null 2>&1 || true
+	gw_reset
 	nat -f - >/dev/null <<-EOF
 		gateway add gw1 dev ext0 vpc 10.0.0.0/16
 		eip add gw1 $E1
@@ -636,9 +572,9 @@ test_monitor()
 {
 	local mon=$ksft_tmp/monitor port events
 
-	nat gateway del gw1 force >/dev/null 2>&1 || true
+	gw_reset
 	nat gateway add gw1 dev ext0 vpc 10.0.0.0/16
-	spawn "$NATCTL" -n "$ns2" monitor -j >"$mon"
+	spawn -o "$mon" "$ns2" "$NATCTL" monitor -j
 	# Subscribed once it reports a change.
 	wait_until 10 eval 'nat timeout set icmp 60; monitor_has "\"object\":\"timeout\""'
 	nat -f - >/dev/null <<-EOF
@@ -806,9 +742,9 @@ require_cmd ping paste
 modprobe -q nf_defrag_ipv4
 natgw_load
 saved_max_sessions=$(param max_sessions)
-(set -e; topology) || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
+(set -e; topo_basic 1 2 3) || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
 ready=$ksft_tmp/echo.ready
-spawn ip netns exec "$ns3" "$PYTHON" -I -S -c "$echo_py" "$ready" $ECHO_PORT >/dev/null 2>&1
+spawn "$ns3" "$PYTHON" -I -S -c "$echo_py" "$ready" $ECHO_PORT
 wait_until 10 test -e "$ready" >/dev/null || { echo "# echo server did not start"; exit "$KSFT_FAIL"; }
 
 ksft_plan 17

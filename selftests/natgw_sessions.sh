@@ -24,37 +24,6 @@ nat() { natctl -n "$ns2" "$@"; }
 
 readonly INET=198.51.100.2 E1=203.0.113.1
 
-# topology H R I: a VPC host in namespace H, the router in R, the Internet
-# host in I (namespace numbers).
-topology()
-{
-	local h=$ns_prefix-$1 r=$ns_prefix-$2 i=$ns_prefix-$3
-
-	ns_add "$1" "$2" "$3"
-	ip -b - <<-EOF
-		link add eth0 netns $h type veth peer name vh1 netns $r
-		link add ext0 netns $r type veth peer name eth0 netns $i
-	EOF
-	ip -n "$h" -b - <<-EOF
-		link set eth0 up
-		addr add 10.0.1.10/24 dev eth0
-		route add default via 10.0.1.1
-	EOF
-	ip -n "$r" -b - <<-EOF
-		link set vh1 up
-		addr add 10.0.1.1/24 dev vh1
-		link set ext0 up
-		addr add 198.51.100.1/24 dev ext0
-		route add default via $INET
-	EOF
-	ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
-	ip -n "$i" -b - <<-EOF
-		link set eth0 up
-		addr add $INET/24 dev eth0
-		route add 203.0.113.0/24 via 198.51.100.1
-	EOF
-}
-
 # gw1 with E1 for the whole VPC, and one UDP, one TCP and one ICMP session
 # of h1's.  Leaves the servers' answers in $udp and $tcp.
 sessions_setup()
@@ -194,7 +163,7 @@ test_netns_del()
 	gw_setup
 	nat eip add gw1 "$E1"
 	nat snat add gw1 source vpc eip "$E1" >/dev/null
-	topology 4 5 6
+	topo_basic 4 5 6
 	natctl -n "$r" gateway add gw1 dev ext0 vpc 10.0.0.0/16
 	natctl -n "$r" eip add gw1 "$E1"
 	natctl -n "$r" snat add gw1 source vpc eip "$E1" >/dev/null
@@ -221,7 +190,7 @@ test_rmmod()
 require_root
 require_cmd nft ping
 natgw_load
-(set -e; topology 1 2 3) || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
+(set -e; topo_basic 1 2 3) || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
 serve "$ns3" tcp:7000 udp:7001 || exit "$KSFT_FAIL"
 
 ksft_plan 7

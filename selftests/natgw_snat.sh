@@ -49,39 +49,16 @@ topology()
 		link add eth0 netns $ns3 type veth peer name vh3 netns $ns4
 		link add ext0 netns $ns4 type veth peer name eth0 netns $ns5
 	EOF
+	topo_router "$ns4" "$INET" vh1 vh2
+	# The second VPC subnet, h3's, is routed beside the bridge of the first.
 	ip -n "$ns4" -b - <<-EOF
-		link add br0 type bridge
-		link set br0 up
-		addr add 10.0.1.1/24 dev br0
-		link set vh1 master br0
-		link set vh1 up
-		link set vh2 master br0
-		link set vh2 up
 		link set vh3 up
 		addr add 10.0.2.1/24 dev vh3
-		link set ext0 up
-		addr add 198.51.100.1/24 dev ext0
-		route add default via $INET
 	EOF
-	ip netns exec "$ns4" sysctl -qw net.ipv4.ip_forward=1
-	host "$ns1" 10.0.1.10/24 10.0.1.1
-	host "$ns2" 10.0.1.20/24 10.0.1.1
-	host "$ns3" 10.0.2.30/24 10.0.2.1
-	ip -n "$ns5" -b - <<-EOF
-		link set eth0 up
-		addr add $INET/24 dev eth0
-		route add 203.0.113.0/24 via 198.51.100.1
-	EOF
-}
-
-# host NS ADDR/LEN GATEWAY: a VPC host's eth0
-host()
-{
-	ip -n "$1" -b - <<-EOF
-		link set eth0 up
-		addr add $2 dev eth0
-		route add default via $3
-	EOF
+	topo_host "$ns1" 10.0.1.10/24 10.0.1.1
+	topo_host "$ns2" 10.0.1.20/24 10.0.1.1
+	topo_host "$ns3" 10.0.2.30/24 10.0.2.1
+	topo_host "$ns5" "$INET/24" 198.51.100.1 203.0.113.0/24
 }
 
 # VPC hosts on both VPC subnets ping the Internet host, which sees each
