@@ -187,8 +187,11 @@ static int parse_set(int argc, char **argv, struct dnat_opts *o)
 	return NATCTL_OK;
 }
 
-static void put_opts(struct nlmsghdr *nlh, const struct dnat_opts *o)
+/* @opts is a struct dnat_opts (void * for entry_add() and entry_set()). */
+static void put_opts(struct nlmsghdr *nlh, const void *opts)
 {
+	const struct dnat_opts *o = opts;
+
 	if (o->seen & DNAT_EIP)
 		mnl_attr_put_u32(nlh, NATGW_A_EIP_ADDR, o->eip);
 	if (o->seen & DNAT_TO)
@@ -261,8 +264,6 @@ void dnat_print(const struct nlattr **tb)
 static int dnat_add(int argc, char **argv)
 {
 	struct dnat_opts o = { 0 };
-	struct nlmsghdr *nlh;
-	struct nl *nl;
 	int err;
 
 	if (argc < 1)
@@ -273,21 +274,13 @@ static int dnat_add(int argc, char **argv)
 	if (err)
 		return err;
 
-	nl = natctl_nl();
-	if (!nl)
-		return NATCTL_ERR;
-	nlh = nl_msg(nl, NATGW_CMD_DNAT_NEW, NLM_F_ACK);
-	mnl_attr_put_strz(nlh, NATGW_A_GW_NAME, argv[0]);
-	put_opts(nlh, &o);
-	return entry_add(nl, nlh);
+	return entry_add(NATGW_CMD_DNAT_NEW, argv[0], put_opts, &o);
 }
 
 static int dnat_set(int argc, char **argv)
 {
 	struct dnat_opts o = { 0 };
-	struct nlmsghdr *nlh;
 	const char *gw;
-	struct nl *nl;
 	uint32_t id;
 	int err;
 
@@ -300,14 +293,7 @@ static int dnat_set(int argc, char **argv)
 	if (!o.seen)
 		return usage_error(&dnat_object, "nothing to set");
 
-	nl = natctl_nl();
-	if (!nl)
-		return NATCTL_ERR;
-	nlh = nl_msg(nl, NATGW_CMD_DNAT_SET, NLM_F_ACK);
-	mnl_attr_put_strz(nlh, NATGW_A_GW_NAME, gw);
-	mnl_attr_put_u32(nlh, NATGW_A_ENTRY_ID, id);
-	put_opts(nlh, &o);
-	return entry_set(nl, nlh, id);
+	return entry_set(NATGW_CMD_DNAT_SET, gw, id, put_opts, &o);
 }
 
 static int do_dnat(int argc, char **argv)

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What the objects that belong to a gateway share: "GW id N", the new
- * entry's id printed by add, deletion of an entry, and "show [GW]".
+ * What the objects that belong to a gateway share: "GW id N", the requests
+ * of add, set and del with the new entry's id printed by add, and "show
+ * [GW]"; and the printing of what a show returns, which gateway and session
+ * use too.
  */
 #include "natctl.h"
 #include "nl.h"
@@ -49,24 +51,67 @@ static int id_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
- * Send an SNAT_NEW or DNAT_NEW and print the id the kernel gave the entry:
- * "id N", or {"id": N}.
+ * A request @cmd about gateway @gw and, unless @id is 0, its entry @id,
+ * followed by the attributes @put (if given) writes of @opts.  NULL if
+ * there is no socket to send it on, which has been reported.
  */
-int entry_add(struct nl *nl, struct nlmsghdr *nlh)
+static struct nlmsghdr *entry_msg(struct nl **nl, uint8_t cmd, const char *gw,
+				  uint32_t id,
+				  void (*put)(struct nlmsghdr *nlh, const void *opts),
+				  const void *opts)
 {
+	struct nlmsghdr *nlh;
+
+	*nl = natctl_nl();
+	if (!*nl)
+		return NULL;
+	nlh = nl_msg(*nl, cmd, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, NATGW_A_GW_NAME, gw);
+	if (id)
+		mnl_attr_put_u32(nlh, NATGW_A_ENTRY_ID, id);
+	if (put)
+		put(nlh, opts);
+	return nlh;
+}
+
+/*
+ * snat add and dnat add, once their words are parsed: send @cmd (SNAT_NEW
+ * or DNAT_NEW) for gateway @gw with what @put writes of @opts, and print
+ * the id the kernel gave the entry: "id N", or {"id": N}.
+ */
+int entry_add(uint8_t cmd, const char *gw,
+	      void (*put)(struct nlmsghdr *nlh, const void *opts),
+	      const void *opts)
+{
+	struct nlmsghdr *nlh;
+	struct nl *nl;
 	int ret;
 
+	nlh = entry_msg(&nl, cmd, gw, 0, put, opts);
+	if (!nlh)
+		return NATCTL_ERR;
 	json_begin(false);
 	ret = nl_talk(nl, nlh, id_cb, NULL);
 	json_end();
 	return ret;
 }
 
-/* Send an SNAT_SET or DNAT_SET for entry @id; JSON prints {"id": N}. */
-int entry_set(struct nl *nl, struct nlmsghdr *nlh, uint32_t id)
+/*
+ * snat set and dnat set, once their words are parsed: send @cmd (SNAT_SET
+ * or DNAT_SET) for entry @id of @gw with what @put writes of @opts; JSON
+ * prints {"id": N}.
+ */
+int entry_set(uint8_t cmd, const char *gw, uint32_t id,
+	      void (*put)(struct nlmsghdr *nlh, const void *opts),
+	      const void *opts)
 {
+	struct nlmsghdr *nlh;
+	struct nl *nl;
 	int ret;
 
+	nlh = entry_msg(&nl, cmd, gw, id, put, opts);
+	if (!nlh)
+		return NATCTL_ERR;
 	ret = nl_talk(nl, nlh, NULL, NULL);
 	if (!ret && is_json()) {
 		json_begin(false);
@@ -91,12 +136,9 @@ int entry_del(const struct object *obj, uint8_t cmd, int argc, char **argv)
 	if (argc)
 		return usage_error(obj, "unexpected \"%s\"", *argv);
 
-	nl = natctl_nl();
-	if (!nl)
+	nlh = entry_msg(&nl, cmd, gw, id, NULL, NULL);
+	if (!nlh)
 		return NATCTL_ERR;
-	nlh = nl_msg(nl, cmd, NLM_F_ACK);
-	mnl_attr_put_strz(nlh, NATGW_A_GW_NAME, gw);
-	mnl_attr_put_u32(nlh, NATGW_A_ENTRY_ID, id);
 	return nl_talk(nl, nlh, NULL, NULL);
 }
 
@@ -114,13 +156,27 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * Send the request of a show, @nlh, and print each object of the answer
+ * with @print: a line of text, or an element of the command's JSON array.
+ */
+int show_objects(struct nl *nl, struct nlmsghdr *nlh,
+		 void (*print)(const struct nlattr **tb))
+{
+	int ret;
+
+	json_begin(true);
+	ret = nl_talk(nl, nlh, show_cb, &print);
+	json_end();
+	return ret;
+}
+
 /* eip show, snat show and dnat show: [GW], one line per object. */
 int show_per_gw(const struct object *obj, uint8_t cmd, int argc, char **argv,
 	       void (*print)(const struct nlattr **tb))
 {
 	struct nlmsghdr *nlh;
 	struct nl *nl;
-	int ret;
 
 	if (argc > 1)
 		return usage_error(obj, "unexpected \"%s\"", argv[1]);
@@ -133,8 +189,5 @@ int show_per_gw(const struct object *obj, uint8_t cmd, int argc, char **argv,
 	nlh = nl_msg(nl, cmd, NLM_F_DUMP);
 	if (argc)
 		mnl_attr_put_strz(nlh, NATGW_A_GW_NAME, argv[0]);
-	json_begin(true);
-	ret = nl_talk(nl, nlh, show_cb, &print);
-	json_end();
-	return ret;
+	return show_objects(nl, nlh, print);
 }

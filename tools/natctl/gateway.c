@@ -211,20 +211,6 @@ void gateway_print(const struct nlattr **tb)
 			     mnl_attr_get_str(tb[NATGW_A_GW_DESCR]));
 }
 
-static int show_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *tb[NATGW_A_MAX + 1];
-
-	(void)data;
-	if (nl_parse(nlh, tb))
-		return MNL_CB_ERROR;
-	open_json_object(NULL);
-	gateway_print(tb);
-	print_nl();
-	close_json_object();
-	return MNL_CB_OK;
-}
-
 /*
  * The reply to add (and to set, if the kernel sends one) is the gateway,
  * which JSON prints as the command's result.
@@ -242,11 +228,23 @@ static int reply_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int send_change(struct nl *nl, struct nlmsghdr *nlh, const char *name)
+/*
+ * Send add or set (@cmd) of gateway @name with the keywords in @o.  JSON
+ * prints the gateway the kernel answers with, or else {"name": NAME}.
+ */
+static int send_change(uint8_t cmd, const char *name, const struct gw_opts *o)
 {
+	struct nlmsghdr *nlh;
 	bool printed = false;
+	struct nl *nl;
 	int ret;
 
+	nl = natctl_nl();
+	if (!nl)
+		return NATCTL_ERR;
+	nlh = nl_msg(nl, cmd, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, NATGW_A_GW_NAME, name);
+	put_opts(nlh, o);
 	json_begin(false);
 	ret = nl_talk(nl, nlh, reply_cb, &printed);
 	if (!ret && !printed)
@@ -255,22 +253,27 @@ static int send_change(struct nl *nl, struct nlmsghdr *nlh, const char *name)
 	return ret;
 }
 
+/* The NAME that add, set and del start with. */
+static int check_name(int argc, char **argv)
+{
+	if (argc < 1)
+		return usage_error(&gateway_object, "missing NAME");
+	if (check_gw_name(argv[0]))
+		return NATCTL_ERR;
+	return NATCTL_OK;
+}
+
 static int gateway_add(int argc, char **argv)
 {
 	struct gw_opts o = { 0 };
-	struct nlmsghdr *nlh;
-	const char *name;
-	struct nl *nl;
 	int err;
 
-	if (argc < 1)
-		return usage_error(&gateway_object, "missing NAME");
-	name = *argv;
-	if (check_gw_name(name))
-		return NATCTL_ERR;
-	if (name[0] == '-' || is_keyword(name, reserved_names))
+	err = check_name(argc, argv);
+	if (err)
+		return err;
+	if (argv[0][0] == '-' || is_keyword(argv[0], reserved_names))
 		return nerr("invalid gateway name \"%s\": it is a natctl keyword",
-			    name);
+			    argv[0]);
 	err = parse_opts(argc - 1, argv + 1,
 			 GW_DEV | GW_VPC | GW_PORTS | GW_PROTECT | GW_DESCR, &o);
 	if (err)
@@ -280,28 +283,17 @@ static int gateway_add(int argc, char **argv)
 	if (!(o.seen & GW_VPC))
 		return usage_error(&gateway_object, "missing \"vpc CIDR\"");
 
-	nl = natctl_nl();
-	if (!nl)
-		return NATCTL_ERR;
-	nlh = nl_msg(nl, NATGW_CMD_GW_NEW, NLM_F_ACK);
-	mnl_attr_put_strz(nlh, NATGW_A_GW_NAME, name);
-	put_opts(nlh, &o);
-	return send_change(nl, nlh, name);
+	return send_change(NATGW_CMD_GW_NEW, argv[0], &o);
 }
 
 static int gateway_set(int argc, char **argv)
 {
 	struct gw_opts o = { 0 };
-	struct nlmsghdr *nlh;
-	const char *name;
-	struct nl *nl;
 	int err;
 
-	if (argc < 1)
-		return usage_error(&gateway_object, "missing NAME");
-	name = *argv;
-	if (check_gw_name(name))
-		return NATCTL_ERR;
+	err = check_name(argc, argv);
+	if (err)
+		return err;
 	err = parse_opts(argc - 1, argv + 1,
 			 GW_DEV | GW_ICMP | GW_ARP | GW_PROTECT | GW_DESCR, &o);
 	if (err)
@@ -309,13 +301,7 @@ static int gateway_set(int argc, char **argv)
 	if (!o.seen)
 		return usage_error(&gateway_object, "nothing to set");
 
-	nl = natctl_nl();
-	if (!nl)
-		return NATCTL_ERR;
-	nlh = nl_msg(nl, NATGW_CMD_GW_SET, NLM_F_ACK);
-	mnl_attr_put_strz(nlh, NATGW_A_GW_NAME, name);
-	put_opts(nlh, &o);
-	return send_change(nl, nlh, name);
+	return send_change(NATGW_CMD_GW_SET, argv[0], &o);
 }
 
 static int gateway_del(int argc, char **argv)
@@ -323,11 +309,11 @@ static int gateway_del(int argc, char **argv)
 	struct nlmsghdr *nlh;
 	bool force = false;
 	struct nl *nl;
+	int err;
 
-	if (argc < 1)
-		return usage_error(&gateway_object, "missing NAME");
-	if (check_gw_name(argv[0]))
-		return NATCTL_ERR;
+	err = check_name(argc, argv);
+	if (err)
+		return err;
 	if (argc > 1) {
 		if (!matches(argv[1], "force"))
 			return usage_error(&gateway_object, "unexpected \"%s\"",
@@ -351,7 +337,6 @@ static int gateway_show(int argc, char **argv)
 {
 	struct nlmsghdr *nlh;
 	struct nl *nl;
-	int ret;
 
 	if (argc > 1)
 		return usage_error(&gateway_object, "unexpected \"%s\"", argv[1]);
@@ -367,10 +352,7 @@ static int gateway_show(int argc, char **argv)
 	} else {
 		nlh = nl_msg(nl, NATGW_CMD_GW_GET, NLM_F_DUMP);
 	}
-	json_begin(true);
-	ret = nl_talk(nl, nlh, show_cb, NULL);
-	json_end();
-	return ret;
+	return show_objects(nl, nlh, gateway_print);
 }
 
 static int do_gateway(int argc, char **argv)

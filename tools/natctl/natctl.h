@@ -75,9 +75,16 @@ const char *proto_name(uint8_t proto);
 
 int parse_gw_id(const struct object *obj, int *argc, char ***argv,
 		const char **gw, uint32_t *id);
-int entry_add(struct nl *nl, struct nlmsghdr *nlh);
-int entry_set(struct nl *nl, struct nlmsghdr *nlh, uint32_t id);
+/* @put writes the attributes of the parsed words @opts into the request. */
+int entry_add(uint8_t cmd, const char *gw,
+	      void (*put)(struct nlmsghdr *nlh, const void *opts),
+	      const void *opts);
+int entry_set(uint8_t cmd, const char *gw, uint32_t id,
+	      void (*put)(struct nlmsghdr *nlh, const void *opts),
+	      const void *opts);
 int entry_del(const struct object *obj, uint8_t cmd, int argc, char **argv);
+int show_objects(struct nl *nl, struct nlmsghdr *nlh,
+		 void (*print)(const struct nlattr **tb));
 int show_per_gw(const struct object *obj, uint8_t cmd, int argc, char **argv,
 		void (*print)(const struct nlattr **tb));
 

@@ -223,20 +223,6 @@ void session_print(const struct nlattr **tb)
 			  mnl_attr_get_u64(tb[NATGW_A_SESS_BYTES_IN]));
 }
 
-static int show_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *tb[NATGW_A_MAX + 1];
-
-	(void)data;
-	if (nl_parse(nlh, tb))
-		return MNL_CB_ERROR;
-	open_json_object(NULL);
-	session_print(tb);
-	print_nl();
-	close_json_object();
-	return MNL_CB_OK;
-}
-
 /* The reply to count and flush: NATGW_A_SESS_COUNT. */
 static int count_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -268,10 +254,7 @@ static int session_cmd(const char *verb, uint8_t cmd, int argc, char **argv)
 	if (cmd == NATGW_CMD_SESSION_GET) {
 		nlh = nl_msg(nl, cmd, NLM_F_DUMP);
 		put_filter(nlh, &f);
-		json_begin(true);
-		ret = nl_talk(nl, nlh, show_cb, NULL);
-		json_end();
-		return ret;
+		return show_objects(nl, nlh, session_print);
 	}
 	nlh = nl_msg(nl, cmd, NLM_F_ACK);
 	put_filter(nlh, &f);

@@ -66,8 +66,10 @@ static int parse_opts(int argc, char **argv, unsigned int allowed,
 	return NATCTL_OK;
 }
 
-static void put_opts(struct nlmsghdr *nlh, const struct snat_opts *o)
+/* @opts is a struct snat_opts (void * for entry_add() and entry_set()). */
+static void put_opts(struct nlmsghdr *nlh, const void *opts)
 {
+	const struct snat_opts *o = opts;
 	struct nlattr *nest;
 	unsigned int i;
 
@@ -134,8 +136,6 @@ void snat_print(const struct nlattr **tb)
 static int snat_add(int argc, char **argv)
 {
 	struct snat_opts o = { 0 };
-	struct nlmsghdr *nlh;
-	struct nl *nl;
 	int err;
 
 	if (argc < 1)
@@ -151,21 +151,13 @@ static int snat_add(int argc, char **argv)
 	if (!(o.seen & SNAT_EIPS))
 		return usage_error(&snat_object, "missing \"eip ADDR[,ADDR...]\"");
 
-	nl = natctl_nl();
-	if (!nl)
-		return NATCTL_ERR;
-	nlh = nl_msg(nl, NATGW_CMD_SNAT_NEW, NLM_F_ACK);
-	mnl_attr_put_strz(nlh, NATGW_A_GW_NAME, argv[0]);
-	put_opts(nlh, &o);
-	return entry_add(nl, nlh);
+	return entry_add(NATGW_CMD_SNAT_NEW, argv[0], put_opts, &o);
 }
 
 static int snat_set(int argc, char **argv)
 {
 	struct snat_opts o = { 0 };
-	struct nlmsghdr *nlh;
 	const char *gw;
-	struct nl *nl;
 	uint32_t id;
 	int err;
 
@@ -178,14 +170,7 @@ static int snat_set(int argc, char **argv)
 	if (!o.seen)
 		return usage_error(&snat_object, "nothing to set");
 
-	nl = natctl_nl();
-	if (!nl)
-		return NATCTL_ERR;
-	nlh = nl_msg(nl, NATGW_CMD_SNAT_SET, NLM_F_ACK);
-	mnl_attr_put_strz(nlh, NATGW_A_GW_NAME, gw);
-	mnl_attr_put_u32(nlh, NATGW_A_ENTRY_ID, id);
-	put_opts(nlh, &o);
-	return entry_set(nl, nlh, id);
+	return entry_set(NATGW_CMD_SNAT_SET, gw, id, put_opts, &o);
 }
 
 static int do_snat(int argc, char **argv)
