@@ -679,6 +679,33 @@ struct natgw_rule *natgw_rule_find(struct natgw_gw *gw, bool dnat, u32 id)
 	return NULL;
 }
 
+/*
+ * The id of a new entry: @want when the caller asks for one (a restored
+ * configuration keeps the ids that scripts and monitors know), else one
+ * past the highest this gateway has given, so that an id is not reused.
+ */
+static int natgw_rule_id(struct natgw_gw *gw, bool dnat, u32 want,
+			 struct netlink_ext_ack *extack, u32 *id)
+{
+	u32 *next = dnat ? &gw->next_dnat_id : &gw->next_snat_id;
+
+	if (want) {
+		if (natgw_rule_find(gw, dnat, want)) {
+			NL_SET_ERR_MSG_MOD(extack, "an entry with this id exists");
+			return -EEXIST;
+		}
+		*id = want;
+		*next = max(*next, want);
+		return 0;
+	}
+	if (*next == U32_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "entry ids exhausted: give one (id N)");
+		return -ENOSPC;
+	}
+	*id = ++*next;
+	return 0;
+}
+
 static bool natgw_match_rule(const struct natgw_session *s, const void *arg)
 {
 	return s->rule == arg;
@@ -802,6 +829,9 @@ int natgw_snat_add(struct natgw_net *nn, struct natgw_gw *gw,
 			NL_SET_ERR_MSG_MOD(extack, "an SNAT entry with this source CIDR already exists");
 			return -EEXIST;
 		}
+	ret = natgw_rule_id(gw, false, *id, extack, id);
+	if (ret)
+		return ret;
 	set = natgw_eip_set_build(nn, gw, cfg, extack);
 	if (IS_ERR(set))
 		return PTR_ERR(set);
@@ -810,7 +840,7 @@ int natgw_snat_add(struct natgw_net *nn, struct natgw_gw *gw,
 		kfree(set);
 		return -ENOMEM;
 	}
-	r->id = ++gw->next_snat_id;
+	r->id = *id;
 	r->snat.src_addr = addr;
 	r->snat.src_plen = plen;
 	r->snat.src_vpc = cfg->src_vpc;
@@ -1044,10 +1074,13 @@ int natgw_dnat_add(struct natgw_net *nn, struct natgw_gw *gw,
 	ret = natgw_dnat_check(gw, eip, cfg, NULL, extack);
 	if (ret)
 		return ret;
+	ret = natgw_rule_id(gw, true, *id, extack, id);
+	if (ret)
+		return ret;
 	r = natgw_rule_alloc(gw, true);
 	if (!r)
 		return -ENOMEM;
-	r->id = ++gw->next_dnat_id;
+	r->id = *id;
 	natgw_dnat_fill(r, eip, cfg);
 	list_add_tail(&r->list, &gw->dnat);
 	gw->ndnat++;

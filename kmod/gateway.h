@@ -60,6 +60,7 @@ int natgw_eip_del(struct natgw_net *nn, struct natgw_eip *eip, bool force,
 		  struct netlink_ext_ack *extack);
 
 struct natgw_rule *natgw_rule_find(struct natgw_gw *gw, bool dnat, u32 id);
+/* *id: the id asked for, or 0 for the next free one; then the entry's id */
 int natgw_snat_add(struct natgw_net *nn, struct natgw_gw *gw,
 		   const struct natgw_snat_cfg *cfg,
 		   struct netlink_ext_ack *extack, u32 *id);

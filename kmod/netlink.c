@@ -692,6 +692,7 @@ static int natgw_nl_snat_new(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 
+	id = a[NATGW_A_ENTRY_ID] ? nla_get_u32(a[NATGW_A_ENTRY_ID]) : 0;
 	mutex_lock(&nn->lock);
 	gw = natgw_get_gw(nn, info);
 	ret = gw ? natgw_snat_add(nn, gw, &cfg, info->extack, &id) : -ENOENT;
@@ -823,6 +824,7 @@ static int natgw_nl_dnat_new(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 
+	id = a[NATGW_A_ENTRY_ID] ? nla_get_u32(a[NATGW_A_ENTRY_ID]) : 0;
 	mutex_lock(&nn->lock);
 	gw = natgw_get_gw(nn, info);
 	ret = gw ? natgw_dnat_add(nn, gw, &cfg, info->extack, &id) : -ENOENT;

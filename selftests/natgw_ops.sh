@@ -644,7 +644,8 @@ snapshot()
 # A configuration that uses every word save has to write: non-default
 # timeouts and gateway settings, a name and a description that need
 # quoting, protection, several EIPs, SNAT entries of every kind, and port
-# and IP mappings with a range and port-override.
+# and IP mappings with a range and port-override; and deleted entries, so
+# that the ids it keeps have gaps.
 round_trip_config()
 {
 	cat <<-'EOF'
@@ -655,12 +656,16 @@ round_trip_config()
 		eip add edge 203.0.113.1
 		eip add edge 203.0.113.2
 		eip add edge 203.0.113.3
+		snat add edge source 10.0.9.0/24 eip 203.0.113.1
 		snat add edge source vpc eip 203.0.113.1,203.0.113.2
 		snat add edge source 10.0.5.0/24 eip 203.0.113.2 affinity on
 		snat add edge source 10.0.6.7/32 eip 203.0.113.1
+		snat del edge id 1
 		dnat add edge eip 203.0.113.1 proto tcp port 80 to 10.0.1.5 port 8080
+		dnat add edge eip 203.0.113.2 proto tcp port 443 to 10.0.1.5 port 443
 		dnat add edge eip 203.0.113.1 proto udp port 10000/10009 to 10.0.1.6 port 20000/20009 port-override
 		dnat add edge eip 203.0.113.3 to 10.0.1.7
+		dnat del edge id 2
 		gateway add 'q "2"' dev d1 vpc 172.16.0.0/12 deletion-protection on
 		eip add 'q "2"' 198.18.0.1
 		snat add 'q "2"' source vpc eip 198.18.0.1
@@ -716,6 +721,36 @@ test_round_trip_ids()
 		"natctl -j gateway show after the restore"
 }
 
+# add takes an id when it is free; an entry without one gets one past the
+# highest given, never a deleted entry's; a refused add prints nothing on
+# stdout, even in JSON.
+test_entry_ids()
+{
+	fresh_ns4
+	cfg -f - >/dev/null <<-EOF
+		gateway add g dev d0 vpc 10.0.0.0/16
+		eip add g 203.0.113.1
+	EOF
+	expect_rc 0 cfg snat add g id 7 source 10.0.7.0/24 eip 203.0.113.1
+	expect_eq "$out" "id 7" "snat add id 7"
+	expect_rc 0 cfg -j snat add g source 10.0.8.0/24 eip 203.0.113.1
+	expect_eq "$out" '{"id":8}' "the next snat add"
+	expect_rc 0 cfg snat add g id 3 source 10.0.3.0/24 eip 203.0.113.1
+	expect_eq "$out" "id 3" "snat add id 3, below the highest"
+	expect_rc 1 cfg -j snat add g id 7 source 10.0.9.0/24 eip 203.0.113.1
+	expect_eq "$out" "" "stdout of a refused add"
+	expect_match "$err" "an entry with this id exists" "stderr"
+	expect_rc 0 cfg snat del g id 8
+	expect_rc 0 cfg snat add g source 10.0.9.0/24 eip 203.0.113.1
+	expect_eq "$out" "id 9" "an add after deleting the highest"
+	expect_rc 0 cfg dnat add g id 5 eip 203.0.113.1 proto tcp port 80 to 10.0.1.5 port 80
+	expect_eq "$out" "id 5" "dnat add id 5"
+	expect_rc 1 cfg -j dnat add g id 5 eip 203.0.113.1 proto tcp port 81 to 10.0.1.5 port 81
+	expect_eq "$out" "" "stdout of a refused dnat add"
+	expect_rc 1 cfg snat add g id 0 source 10.0.10.0/24 eip 203.0.113.1
+	expect_eq "$(cfg snat show g | cut -d ' ' -f 3 | paste -sd ' ')" "7 3 9" "snat ids"
+}
+
 # A batch stops at its first failing line and names it.
 test_batch_error()
 {
@@ -747,7 +782,7 @@ ready=$ksft_tmp/echo.ready
 spawn "$ns3" "$PYTHON" -I -S -c "$echo_py" "$ready" $ECHO_PORT
 wait_until 10 test -e "$ready" >/dev/null || { echo "# echo server did not start"; exit "$KSFT_FAIL"; }
 
-ksft_plan 17
+ksft_plan 18
 ksft_run quota_show test_quota_show
 ksft_run quota_gateways test_quota_gateways
 ksft_run quota_eips test_quota_eips
@@ -764,5 +799,6 @@ ksft_run monitor_session_and_config_events test_monitor
 ksft_run monitor_config_event_fields test_monitor_config
 ksft_run save_restore_round_trip test_round_trip
 ksft_run save_restore_gateway_ids test_round_trip_ids
+ksft_run entry_ids test_entry_ids
 ksft_run batch_stops_at_first_error test_batch_error
 ksft_finish

@@ -11,8 +11,8 @@
 #include "utils.h"
 
 static const char dnat_usage[] =
-"Usage: natctl dnat add GW eip ADDR to PRIVATE\n"
-"       natctl dnat add GW eip ADDR proto tcp|udp port P[/Q] to PRIVATE port P[/Q] [port-override]\n"
+"Usage: natctl dnat add GW [id N] eip ADDR to PRIVATE\n"
+"       natctl dnat add GW [id N] eip ADDR proto tcp|udp port P[/Q] to PRIVATE port P[/Q] [port-override]\n"
 "       natctl dnat set GW id N [to PRIVATE] [port P[/Q]] [port-override]\n"
 "       natctl dnat del GW id N\n"
 "       natctl dnat show [GW]\n"
@@ -264,17 +264,18 @@ void dnat_print(const struct nlattr **tb)
 static int dnat_add(int argc, char **argv)
 {
 	struct dnat_opts o = { 0 };
+	const char *gw;
+	uint32_t id;
 	int err;
 
-	if (argc < 1)
-		return usage_error(&dnat_object, "missing GW");
-	if (check_gw_name(argv[0]))
-		return NATCTL_ERR;
-	err = parse_add(argc - 1, argv + 1, &o);
+	err = parse_gw_new_id(&dnat_object, &argc, &argv, &gw, &id);
+	if (err)
+		return err;
+	err = parse_add(argc, argv, &o);
 	if (err)
 		return err;
 
-	return entry_add(NATGW_CMD_DNAT_NEW, argv[0], put_opts, &o);
+	return entry_add(NATGW_CMD_DNAT_NEW, gw, id, put_opts, &o);
 }
 
 static int dnat_set(int argc, char **argv)

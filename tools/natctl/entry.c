@@ -37,6 +37,30 @@ int parse_gw_id(const struct object *obj, int *argc, char ***argv,
 	return NATCTL_OK;
 }
 
+/*
+ * The "GW [id N]" that add starts with: *@id is 0 when no id is asked for.
+ * Returns an exit status; on success *@argc and *@argv are moved past it.
+ */
+int parse_gw_new_id(const struct object *obj, int *argc, char ***argv,
+		    const char **gw, uint32_t *id)
+{
+	*id = 0;
+	if (*argc >= 2 && matches((*argv)[1], "id"))
+		return parse_gw_id(obj, argc, argv, gw, id);
+	if (*argc < 1)
+		return usage_error(obj, "missing GW");
+	if (check_gw_name((*argv)[0]))
+		return NATCTL_ERR;
+	*gw = (*argv)[0];
+	(*argc)--;
+	(*argv)++;
+	return NATCTL_OK;
+}
+
+/*
+ * The reply to an add: the document is opened only now, so that a refused
+ * add prints nothing on stdout, not an empty object.
+ */
 static int id_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[NATGW_A_MAX + 1];
@@ -44,9 +68,11 @@ static int id_cb(const struct nlmsghdr *nlh, void *data)
 	(void)data;
 	if (nl_parse(nlh, tb))
 		return MNL_CB_ERROR;
-	if (tb[NATGW_A_ENTRY_ID])
+	if (tb[NATGW_A_ENTRY_ID]) {
+		json_begin(false);
 		print_uint(PRINT_ANY, "id", "id %u\n",
 			   mnl_attr_get_u32(tb[NATGW_A_ENTRY_ID]));
+	}
 	return MNL_CB_OK;
 }
 
@@ -76,10 +102,11 @@ static struct nlmsghdr *entry_msg(struct nl **nl, uint8_t cmd, const char *gw,
 
 /*
  * snat add and dnat add, once their words are parsed: send @cmd (SNAT_NEW
- * or DNAT_NEW) for gateway @gw with what @put writes of @opts, and print
- * the id the kernel gave the entry: "id N", or {"id": N}.
+ * or DNAT_NEW) for gateway @gw, asking for entry id @id unless it is 0,
+ * with what @put writes of @opts, and print the id the kernel gave the
+ * entry: "id N", or {"id": N}.
  */
-int entry_add(uint8_t cmd, const char *gw,
+int entry_add(uint8_t cmd, const char *gw, uint32_t id,
 	      void (*put)(struct nlmsghdr *nlh, const void *opts),
 	      const void *opts)
 {
@@ -87,10 +114,9 @@ int entry_add(uint8_t cmd, const char *gw,
 	struct nl *nl;
 	int ret;
 
-	nlh = entry_msg(&nl, cmd, gw, 0, put, opts);
+	nlh = entry_msg(&nl, cmd, gw, id, put, opts);
 	if (!nlh)
 		return NATCTL_ERR;
-	json_begin(false);
 	ret = nl_talk(nl, nlh, id_cb, NULL);
 	json_end();
 	return ret;

@@ -75,8 +75,10 @@ const char *proto_name(uint8_t proto);
 
 int parse_gw_id(const struct object *obj, int *argc, char ***argv,
 		const char **gw, uint32_t *id);
+int parse_gw_new_id(const struct object *obj, int *argc, char ***argv,
+		    const char **gw, uint32_t *id);
 /* @put writes the attributes of the parsed words @opts into the request. */
-int entry_add(uint8_t cmd, const char *gw,
+int entry_add(uint8_t cmd, const char *gw, uint32_t id,
 	      void (*put)(struct nlmsghdr *nlh, const void *opts),
 	      const void *opts);
 int entry_set(uint8_t cmd, const char *gw, uint32_t id,

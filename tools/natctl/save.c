@@ -200,7 +200,8 @@ static void save_snat(const struct nlattr **tb, const char *name)
 	const struct nlattr *a;
 	const char *sep = " eip ";
 
-	printf("snat add %s source ", name);
+	printf("snat add %s id %u source ", name,
+	       mnl_attr_get_u32(tb[NATGW_A_ENTRY_ID]));
 	if (tb[NATGW_A_SNAT_SRC_VPC])
 		fputs("vpc", stdout);
 	else
@@ -224,7 +225,8 @@ static void save_dnat(const struct nlattr **tb, const char *name)
 	char buf[IPV4_STRLEN], ports[PORT_RANGE_STRLEN];
 	const char *proto = NULL;
 
-	printf("dnat add %s eip %s", name,
+	printf("dnat add %s id %u eip %s", name,
+	       mnl_attr_get_u32(tb[NATGW_A_ENTRY_ID]),
 	       format_ipv4(mnl_attr_get_u32(tb[NATGW_A_EIP_ADDR]), buf));
 	if (tb[NATGW_A_DNAT_PROTO])
 		proto = proto_name(mnl_attr_get_u8(tb[NATGW_A_DNAT_PROTO]));
@@ -260,9 +262,9 @@ static int cmp_entry(const void *a, const void *b)
 }
 
 /*
- * The SNAT or DNAT entries of gateway @gw in id order, which is the order
- * the kernel numbers them in when the file is applied: entries that never
- * had a gap in their ids get the same ids back.
+ * The SNAT or DNAT entries of gateway @gw in id order, each with its id
+ * ("snat add GW id N ..."), so that applying the file gives every entry
+ * its id back, gaps left by deleted entries included.
  */
 static int save_entries(const struct nl_msgs *msgs, const char *gw,
 			const char *name,

@@ -12,7 +12,7 @@
 #define SNAT_MAX_EIPS	256
 
 static const char snat_usage[] =
-"Usage: natctl snat add GW source CIDR|vpc eip ADDR[,ADDR...] [affinity on|off]\n"
+"Usage: natctl snat add GW [id N] source CIDR|vpc eip ADDR[,ADDR...] [affinity on|off]\n"
 "       natctl snat set GW id N [eip ADDR[,ADDR...]] [affinity on|off]\n"
 "       natctl snat del GW id N\n"
 "       natctl snat show [GW]\n";
@@ -136,14 +136,15 @@ void snat_print(const struct nlattr **tb)
 static int snat_add(int argc, char **argv)
 {
 	struct snat_opts o = { 0 };
+	const char *gw;
+	uint32_t id;
 	int err;
 
-	if (argc < 1)
-		return usage_error(&snat_object, "missing GW");
-	if (check_gw_name(argv[0]))
-		return NATCTL_ERR;
-	err = parse_opts(argc - 1, argv + 1,
-			 SNAT_SOURCE | SNAT_EIPS | SNAT_AFFINITY, &o);
+	err = parse_gw_new_id(&snat_object, &argc, &argv, &gw, &id);
+	if (err)
+		return err;
+	err = parse_opts(argc, argv, SNAT_SOURCE | SNAT_EIPS | SNAT_AFFINITY,
+			 &o);
 	if (err)
 		return err;
 	if (!(o.seen & SNAT_SOURCE))
@@ -151,7 +152,7 @@ static int snat_add(int argc, char **argv)
 	if (!(o.seen & SNAT_EIPS))
 		return usage_error(&snat_object, "missing \"eip ADDR[,ADDR...]\"");
 
-	return entry_add(NATGW_CMD_SNAT_NEW, argv[0], put_opts, &o);
+	return entry_add(NATGW_CMD_SNAT_NEW, gw, id, put_opts, &o);
 }
 
 static int snat_set(int argc, char **argv)

@@ -64,14 +64,17 @@
  * @NATGW_CMD_EIP_GET: dump EIPs (of %NATGW_A_GW_NAME if given).
  * @NATGW_CMD_SNAT_NEW: add an SNAT entry to %NATGW_A_GW_NAME:
  *	%NATGW_A_SNAT_SRC_ADDR/_PLEN (or %NATGW_A_SNAT_SRC_VPC), %NATGW_A_EIP_LIST,
- *	optional %NATGW_A_SNAT_AFFINITY.  Replies with %NATGW_A_ENTRY_ID.
+ *	optional %NATGW_A_SNAT_AFFINITY and %NATGW_A_ENTRY_ID (the id to give
+ *	it, refused if taken; else the next one).  Replies with
+ *	%NATGW_A_ENTRY_ID.
  * @NATGW_CMD_SNAT_SET: change the EIPs or affinity of entry %NATGW_A_ENTRY_ID.
  * @NATGW_CMD_SNAT_DEL: delete entry %NATGW_A_ENTRY_ID; its sessions end.
  * @NATGW_CMD_SNAT_GET: dump SNAT entries (of %NATGW_A_GW_NAME if given).
  * @NATGW_CMD_DNAT_NEW: add a DNAT entry to %NATGW_A_GW_NAME: %NATGW_A_EIP_ADDR,
  *	%NATGW_A_DNAT_PRIV_ADDR and, for a port mapping, %NATGW_A_DNAT_PROTO,
  *	%NATGW_A_DNAT_PUB_PORT_MIN/_MAX, %NATGW_A_DNAT_PRIV_PORT_MIN/_MAX and
- *	optional %NATGW_A_DNAT_PORT_OVERRIDE.  Replies with %NATGW_A_ENTRY_ID.
+ *	optional %NATGW_A_DNAT_PORT_OVERRIDE; optional %NATGW_A_ENTRY_ID as for
+ *	%NATGW_CMD_SNAT_NEW.  Replies with %NATGW_A_ENTRY_ID.
  * @NATGW_CMD_DNAT_SET: change the private address or ports of a DNAT entry.
  * @NATGW_CMD_DNAT_DEL: delete DNAT entry %NATGW_A_ENTRY_ID; its sessions end.
  * @NATGW_CMD_DNAT_GET: dump DNAT entries (of %NATGW_A_GW_NAME if given).
@@ -194,7 +197,8 @@ enum natgw_sess_kind {
  * @NATGW_A_EIP_ADDR: be32, an EIP.
  * @NATGW_A_EIP_LIST: nest of %NATGW_A_EIP_ADDR, the EIPs of an SNAT entry.
  * @NATGW_A_ENTRY_ID: u32, id of an SNAT or DNAT entry, unique per gateway and
- *	kind, starting at 1.
+ *	kind, starting at 1; a new entry gets one past the highest given so
+ *	far unless the request names one (as natctl's restore does).
  * @NATGW_A_SNAT_SRC_ADDR: be32, source network of an SNAT entry.
  * @NATGW_A_SNAT_SRC_PLEN: u8, its prefix length, 0-32.
  * @NATGW_A_SNAT_SRC_VPC: flag, the source is the gateway's VPC CIDR.
