@@ -80,6 +80,20 @@ nobody_in()
 	ip netns exec "$ns" setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
 }
 
+# nobody_copy PATH...: copy these files of the repository (paths relative
+# to it) to $ksft_tmp/pub, laid out as in the repository, where user nobody
+# can read and run them wherever the repository is (/root is 0700).
+nobody_copy()
+{
+	local rel
+
+	chmod 711 "$ksft_tmp"
+	for rel; do
+		install -D -m 755 "$NATGW_REPO/$rel" "$ksft_tmp/pub/$rel" || return
+	done
+	chmod -R a+rX "$ksft_tmp/pub"
+}
+
 # Diagnostics that should appear even when the subtest passes.
 exec 3>&1
 ksft_diag() { echo "# $*" >&3; }

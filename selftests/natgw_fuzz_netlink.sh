@@ -31,6 +31,8 @@ count_nobody=$(scaled 40000)
 count_dumps=$(scaled 400)
 seed=${NATGW_FUZZ_SEED:-1}
 fuzz_py=$NATGW_REPO/selftests/fuzz_netlink.py
+# the copy that user nobody runs (it reads the uapi header next to it)
+nobody_py=$ksft_tmp/pub/selftests/fuzz_netlink.py
 
 nat1() { natctl -n "$ns1" "$@"; }
 nat3() { natctl -n "$ns3" "$@"; }
@@ -98,7 +100,7 @@ test_unprivileged()
 	local before
 
 	before=$(state "$ns1")
-	expect_rc 0 nobody_in "$ns1" "$PYTHON" "$fuzz_py" fuzz "$count_nobody" \
+	expect_rc 0 nobody_in "$ns1" "$PYTHON" "$nobody_py" fuzz "$count_nobody" \
 		--unprivileged --seed "$seed" --names gw1,gw2,gw3
 	grep '^#' <<<"$out" >&3 || true
 	expect_eq "$(state "$ns1")" "$before" "ns1's state after the unprivileged fuzzing"
@@ -125,7 +127,7 @@ test_dumps()
 	before=$(state "$ns1")
 	expect_rc 0 ip netns exec "$ns1" "$PYTHON" "$fuzz_py" dumps "$count_dumps" --seed "$seed"
 	grep '^#' <<<"$out" >&3 || true
-	expect_rc 0 nobody_in "$ns1" "$PYTHON" "$fuzz_py" dumps "$count_dumps" --seed "$((seed + 1))"
+	expect_rc 0 nobody_in "$ns1" "$PYTHON" "$nobody_py" dumps "$count_dumps" --seed "$((seed + 1))"
 	expect_eq "$(state "$ns1")" "$before" "ns1's state after the dumps"
 
 	(
@@ -158,6 +160,8 @@ require_cmd setpriv
 modprobe -q nf_defrag_ipv4
 natgw_load
 (set -e; setup) || { echo "# setup failed"; exit "$KSFT_FAIL"; }
+nobody_copy selftests/fuzz_netlink.py include/uapi/linux/natgw.h ||
+	{ echo "# cannot copy the fuzzer for nobody"; exit "$KSFT_FAIL"; }
 
 ksft_plan 5
 ksft_run netlink_family_permissions test_family

@@ -139,10 +139,13 @@ test_usage()
 # The kernel refuses changes from a caller without CAP_NET_ADMIN.
 test_refuse_non_root()
 {
-	expect_rc 1 nobody_in "$ns1" "$NATCTL" gateway add gw9 dev d0 vpc 10.9.0.0/16
+	local natctl=$ksft_tmp/pub/tools/natctl/natctl
+
+	nobody_copy tools/natctl/natctl
+	expect_rc 1 nobody_in "$ns1" "$natctl" gateway add gw9 dev d0 vpc 10.9.0.0/16
 	expect_lines 1 "$err" "stderr"
 	expect_match "$err" '[Pp]ermission|not permitted' "stderr"
-	expect_rc 1 nobody_in "$ns1" "$NATCTL" gateway del gw1
+	expect_rc 1 nobody_in "$ns1" "$natctl" gateway del gw1
 	expect_match "$err" '[Pp]ermission|not permitted' "stderr"
 	expect_rc 0 natctl -n "$ns1" gateway show
 	expect_lines 1 "$out" "gateway show after the refusals"
