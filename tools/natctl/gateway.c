@@ -222,8 +222,10 @@ static int reply_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nl_parse(nlh, tb))
 		return MNL_CB_ERROR;
-	if (is_json() && !*printed)
+	if (is_json() && !*printed) {
+		json_begin(false);
 		gateway_print(tb);
+	}
 	*printed = true;
 	return MNL_CB_OK;
 }
@@ -245,10 +247,12 @@ static int send_change(uint8_t cmd, const char *name, const struct gw_opts *o)
 	nlh = nl_msg(nl, cmd, NLM_F_ACK);
 	mnl_attr_put_strz(nlh, NATGW_A_GW_NAME, name);
 	put_opts(nlh, o);
-	json_begin(false);
+	/* the document opens with the answer: a refusal prints nothing */
 	ret = nl_talk(nl, nlh, reply_cb, &printed);
-	if (!ret && !printed)
+	if (!ret && !printed) {
+		json_begin(false);
 		print_string(PRINT_JSON, "name", NULL, name);
+	}
 	json_end();
 	return ret;
 }
