@@ -82,6 +82,9 @@ test_refuse_duplicate()
 	expect_rc 1 natctl -n "$ns1" gateway add gw1 dev d0 vpc 10.9.0.0/16
 	expect_lines 1 "$err" "stderr"
 	expect_match "$err" 'gw1|exists' "stderr"
+	# in JSON too, a refusal prints nothing on stdout
+	expect_rc 1 natctl -j -n "$ns1" gateway add gw1 dev d0 vpc 10.9.0.0/16
+	expect_eq "$out" "" "stdout of a refused add in JSON"
 	expect_rc 0 natctl -n "$ns1" gateway show
 	expect_lines 1 "$out" "gateway show after the refusal"
 	expect_match "$out" '^gw1 dev d0 vpc 10\.0\.0\.0/16( |$)'
