@@ -321,17 +321,38 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "n:s:S:d:D:p:P:rb:w")) != -1) {
 		switch (opt) {
-		case 'n': fl.count = parse_num(optarg, ~0UL); break;
-		case 's': fl.src = parse_addr(optarg); break;
-		case 'S': fl.nsrc = parse_num(optarg, UINT32_MAX); break;
-		case 'd': fl.dst = parse_addr(optarg); break;
-		case 'D': fl.ndst = parse_num(optarg, UINT32_MAX); break;
-		case 'p': fl.sport = parse_num(optarg, 65535); break;
-		case 'P': fl.nsport = parse_num(optarg, 65535); break;
-		case 'r': fl.random = true; break;
-		case 'b': burst = parse_num(optarg, BURST_MAX); break;
-		case 'w': wait = true; break;
-		default: usage();
+		case 'n':
+			fl.count = parse_num(optarg, ~0UL);
+			break;
+		case 's':
+			fl.src = parse_addr(optarg);
+			break;
+		case 'S':
+			fl.nsrc = parse_num(optarg, UINT32_MAX);
+			break;
+		case 'd':
+			fl.dst = parse_addr(optarg);
+			break;
+		case 'D':
+			fl.ndst = parse_num(optarg, UINT32_MAX);
+			break;
+		case 'p':
+			fl.sport = parse_num(optarg, 65535);
+			break;
+		case 'P':
+			fl.nsport = parse_num(optarg, 65535);
+			break;
+		case 'r':
+			fl.random = true;
+			break;
+		case 'b':
+			burst = parse_num(optarg, BURST_MAX);
+			break;
+		case 'w':
+			wait = true;
+			break;
+		default:
+			usage();
 		}
 	}
 	ntargets = argc - optind;
