@@ -169,7 +169,7 @@ test_netns_del()
 	natctl -n "$r" snat add gw1 source vpc eip "$E1" >/dev/null
 	serve "$ns_prefix-6" udp:7001
 	flood 4
-	wait_until 5 sessions_reach "$r" 2
+	wait_until 30 sessions_reach "$r" 2
 	ip netns del "$r"
 	wait_until 10 link_gone "$ns4" eth0
 	expect_peer "$(query "$ns1" udp "$INET" 7001)" "$E1"
@@ -182,7 +182,7 @@ test_rmmod()
 	nat eip add gw1 "$E1"
 	nat snat add gw1 source vpc eip "$E1" >/dev/null
 	flood 1
-	wait_until 5 sessions_reach "$ns2" 2
+	wait_until 30 sessions_reach "$ns2" 2
 	expect_rc 0 rmmod natgw
 	[[ ! -e /sys/module/natgw ]] || { echo "natgw still loaded"; return 1; }
 }
