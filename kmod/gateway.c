@@ -88,12 +88,13 @@ static void natgw_end_sessions(struct natgw_net *nn,
 					     const void *arg),
 			       const void *arg)
 {
+	struct natgw_stats_sum sum;
 	s64 active = 0;
-	int cpu, i;
+	int i;
 
-	for_each_possible_cpu(cpu)
-		for (i = 0; i < NATGW_NPROTO; i++)
-			active += READ_ONCE(per_cpu_ptr(st, cpu)->active[i]);
+	natgw_stats_sum(st, &sum);
+	for (i = 0; i < NATGW_NPROTO; i++)
+		active += sum.active[i];
 	if (active)
 		natgw_session_kill_matching(nn, match, arg);
 }
