@@ -55,9 +55,18 @@ run_vm()
 {
 	local out=$build/vm/check counts=$build/vm/check/results/counts rc
 
+	# One check at a time per BUILD, held until the counts are read: the
+	# VM runner's own lock ends with the VM, and a run waiting for it (make
+	# check while make stress runs) would clear these results first.
+	mkdir -p "$build/vm" || return
+	exec 8>"$build/vm/check.lock"
+	if ! flock -n 8; then
+		note "waiting for another check that uses $build"
+		flock 8
+	fi
 	note "selftests in the VM: selftests/run.sh $*"
 	rm -f "$counts"
-	"$repo/selftests/vm/run-vm.sh" -o "$out" selftests/run.sh "$@"
+	"$repo/selftests/vm/run-vm.sh" -o "$out" selftests/run.sh "$@" 8>&-
 	rc=$?
 	if [[ -s $counts ]]; then
 		# shellcheck source=/dev/null
