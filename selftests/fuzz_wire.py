@@ -485,37 +485,33 @@ class Fuzzer:
         pool = [s for s in self.sess if proto in (None, s["proto"])]
         return self.rnd.choice(pool)
 
-    def reply_packet(self, s, payload, flags=ACK, bad=False, opts=b"",
-                     zero=False):
-        """A packet of session s from the Internet side (remote -> EIP)."""
-        src, dst = s["remote"], s["eip"]
+    def session_packet(self, s, inbound, payload, flags=ACK, bad=False,
+                       opts=b"", zero=False):
+        """A packet of session s: from the Internet side (remote -> EIP)
+        when inbound, else from the VPC side (inside -> remote)."""
+        if inbound:
+            src, sport, dst, dport = (s["remote"], s["remote_port"],
+                                      s["eip"], s["eip_port"])
+            icmp_type, ident = ICMP_ECHOREPLY, dport
+        else:
+            src, sport, dst, dport = (s["inside"], s["inside_port"],
+                                      s["remote"], s["remote_port"])
+            icmp_type, ident = ICMP_ECHO, sport
         p = s["proto"]
         if p == "tcp":
-            seg = tcp(src, dst, s["remote_port"], s["eip_port"], flags,
-                      payload, bad=bad)
+            seg = tcp(src, dst, sport, dport, flags, payload, bad=bad)
             return ipv4(src, dst, TCP, seg, opts=opts)
         if p == "udp":
-            seg = udp(src, dst, s["remote_port"], s["eip_port"], payload,
-                      bad=bad, zero=zero)
+            seg = udp(src, dst, sport, dport, payload, bad=bad, zero=zero)
             return ipv4(src, dst, UDP, seg, opts=opts)
-        return ipv4(src, dst, ICMP, echo(ICMP_ECHOREPLY, s["eip_port"], 7,
-                                         payload, bad), opts=opts)
+        return ipv4(src, dst, ICMP, echo(icmp_type, ident, 7, payload, bad),
+                    opts=opts)
 
-    def orig_packet(self, s, payload, flags=ACK, bad=False, opts=b"",
-                    zero=False):
-        """A packet of session s from the VPC side (inside -> remote)."""
-        src, dst = s["inside"], s["remote"]
-        p = s["proto"]
-        if p == "tcp":
-            seg = tcp(src, dst, s["inside_port"], s["remote_port"], flags,
-                      payload, bad=bad)
-            return ipv4(src, dst, TCP, seg, opts=opts)
-        if p == "udp":
-            seg = udp(src, dst, s["inside_port"], s["remote_port"], payload,
-                      bad=bad, zero=zero)
-            return ipv4(src, dst, UDP, seg, opts=opts)
-        return ipv4(src, dst, ICMP, echo(ICMP_ECHO, s["inside_port"], 7,
-                                         payload, bad), opts=opts)
+    def reply_packet(self, s, *args, **kw):
+        return self.session_packet(s, True, *args, **kw)
+
+    def orig_packet(self, s, *args, **kw):
+        return self.session_packet(s, False, *args, **kw)
 
     # -- the phases --
 
