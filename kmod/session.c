@@ -189,15 +189,10 @@ static void natgw_session_free_rcu(struct rcu_head *rcu)
 			container_of(rcu, struct natgw_session, rcu));
 }
 
-static void natgw_count_created(struct natgw_pcpu_stats __percpu *st)
-{
-	struct natgw_pcpu_stats *c = this_cpu_ptr(st);
-
-	u64_stats_update_begin(&c->syncp);
-	u64_stats_inc(&c->created);
-	u64_stats_update_end(&c->syncp);
-}
-
+/*
+ * The active-session statistics (this_cpu ops: safe in any context).  They
+ * are for reading; object lifetime rests on natgw_ref() below.
+ */
 static void natgw_account(struct natgw_session *s, int delta)
 {
 	int p = natgw_proto_index(s->th[NATGW_DIR_ORIG].t.proto);
@@ -206,6 +201,28 @@ static void natgw_account(struct natgw_session *s, int delta)
 	this_cpu_add(s->eip->stats->active[p], delta);
 	if (s->rule)
 		this_cpu_add(s->rule->stats->active[p], delta);
+}
+
+/*
+ * The counts of linked sessions that the gateway, EIP and entry of @s keep
+ * (nsess).  Raised under the bucket locks before the session is visible, so
+ * once the configuration side has unpublished an object and waited for a
+ * grace period, a count of zero means that no session refers to it.
+ */
+static void natgw_ref(struct natgw_session *s)
+{
+	atomic_inc(&s->eip->gw->nsess);
+	atomic_inc(&s->eip->nsess);
+	if (s->rule)
+		atomic_inc(&s->rule->nsess);
+}
+
+static void natgw_unref(struct natgw_session *s)
+{
+	atomic_dec(&s->eip->gw->nsess);
+	atomic_dec(&s->eip->nsess);
+	if (s->rule)
+		atomic_dec(&s->rule->nsess);
 }
 
 /*
@@ -230,6 +247,7 @@ int natgw_session_insert(struct natgw_net *nn, struct natgw_session *s)
 	if (natgw_chain_has(&tbl->buckets[b0], &s->th[0].t) ||
 	    natgw_chain_has(&tbl->buckets[b1], &s->th[1].t))
 		goto out;
+	natgw_ref(s);
 	hlist_add_head_rcu(&s->th[0].node, &tbl->buckets[b0]);
 	hlist_add_head_rcu(&s->th[1].node, &tbl->buckets[b1]);
 	atomic_inc(&tbl->gen);
@@ -238,10 +256,10 @@ out:
 	natgw_unlock_pair(tbl, b0, b1);
 	if (!ret) {
 		natgw_account(s, 1);
-		natgw_count_created(s->eip->gw->stats);
-		natgw_count_created(s->eip->stats);
+		natgw_stats_inc(s->eip->gw->stats, created);
+		natgw_stats_inc(s->eip->stats, created);
 		if (s->rule)
-			natgw_count_created(s->rule->stats);
+			natgw_stats_inc(s->rule->stats, created);
 		natgw_nl_session_event(nn, s, NATGW_CMD_SESSION_NEW_NTF);
 	}
 	return ret;
@@ -278,6 +296,7 @@ void natgw_session_kill(struct natgw_net *nn, struct natgw_session *s)
 				    ntohs(r->dport));
 	}
 	natgw_account(s, -1);
+	natgw_unref(s);
 	atomic_dec(&tbl->count);
 	call_rcu(&s->rcu, natgw_session_free_rcu);
 }
