@@ -107,8 +107,8 @@ struct natgw_gw *natgw_gw_find(struct natgw_net *nn, const char *name)
 }
 
 /*
- * RCU: the gateway on device @ifindex whose VPC holds @addr.  Gateways that
- * share a device have disjoint VPCs, so there is at most one.
+ * RCU: the gateway on device @ifindex whose VPC holds @addr.  The gateways
+ * of a namespace have disjoint VPCs, so there is at most one.
  */
 struct natgw_gw *natgw_gw_lookup(struct natgw_net *nn, int ifindex,
 				 __be32 addr)
@@ -155,11 +155,17 @@ static int natgw_check_dev(struct natgw_net *nn, struct natgw_gw *self,
 		NL_SET_ERR_MSG_MOD(extack, "no such device in this namespace (or it is loopback)");
 		return -ENODEV;
 	}
+	/*
+	 * A namespace is one routing domain: the session table is keyed by
+	 * addresses alone, and routing could not tell two VPCs with the same
+	 * addresses apart either.  Overlapping VPCs belong in separate network
+	 * namespaces, whatever devices they use.
+	 */
 	list_for_each_entry(gw, &nn->gateways, list) {
-		if (gw == self || gw->ifindex != ifindex)
+		if (gw == self)
 			continue;
 		if (natgw_cidr_overlap(gw->vpc_addr, gw->vpc_plen, vpc, plen)) {
-			NL_SET_ERR_MSG_MOD(extack, "another gateway on this device has an overlapping VPC");
+			NL_SET_ERR_MSG_MOD(extack, "another gateway in this namespace has an overlapping VPC; use a network namespace per routing domain");
 			return -EBUSY;
 		}
 	}

@@ -346,8 +346,11 @@ static unsigned int natgw_out(void *priv, struct sk_buff *skb,
 	}
 
 	s = natgw_session_lookup(nn, &pkt.t, &dir);
-	if (s)
+	if (s && s->eip->gw == gw)
 		return natgw_forward(nn, s, dir, skb, &pkt, NATGW_STAT_OUT);
+	/* another gateway's session: never translate with it */
+	if (s)
+		return natgw_drop(gw, NULL, NULL, NATGW_DROP_UNSOLICITED);
 
 	r = natgw_egress_rule(gw, pkt.t.src);
 	if (!r)
