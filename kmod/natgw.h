@@ -183,7 +183,7 @@ struct natgw_gw {
 #define NATGW_EIP_HASH_BITS	6
 
 struct natgw_timeouts {
-	u32 udp, icmp, tcp_syn, tcp_est, tcp_trans;	/* seconds */
+	u32 udp, icmp, tcp_syn, tcp_est, tcp_trans, tcp_close;	/* seconds */
 };
 
 struct natgw_net {

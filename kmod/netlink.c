@@ -132,6 +132,7 @@ static const struct nla_policy natgw_timeout_policy[NATGW_A_MAX + 1] = {
 	[NATGW_A_TIMEOUT_TCP_SYN] = NATGW_POL_TIMEOUT,
 	[NATGW_A_TIMEOUT_TCP_EST] = NATGW_POL_TIMEOUT,
 	[NATGW_A_TIMEOUT_TCP_TRANS] = NATGW_POL_TIMEOUT,
+	[NATGW_A_TIMEOUT_TCP_CLOSE] = NATGW_POL_TIMEOUT,
 };
 
 static const struct nla_policy natgw_empty_policy[NATGW_A_MAX + 1] = {
@@ -1155,6 +1156,7 @@ static const struct {
 	{ NATGW_A_TIMEOUT_TCP_SYN, offsetof(struct natgw_timeouts, tcp_syn) },
 	{ NATGW_A_TIMEOUT_TCP_EST, offsetof(struct natgw_timeouts, tcp_est) },
 	{ NATGW_A_TIMEOUT_TCP_TRANS, offsetof(struct natgw_timeouts, tcp_trans) },
+	{ NATGW_A_TIMEOUT_TCP_CLOSE, offsetof(struct natgw_timeouts, tcp_close) },
 };
 
 static u32 *natgw_timeout_field(struct natgw_timeouts *to, unsigned int i)

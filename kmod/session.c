@@ -22,6 +22,7 @@
 
 #include "natgw.h"
 #include "netlink.h"
+#include "tcptrack.h"
 
 #define NATGW_GC_INTERVAL	(HZ / 4)
 #define NATGW_GC_BUCKETS	8192	/* buckets visited per collector run */
@@ -348,43 +349,38 @@ static u32 natgw_timeout(const struct natgw_net *nn,
 		return READ_ONCE(to->tcp_syn);
 	case NATGW_TCP_ESTABLISHED:
 		return READ_ONCE(to->tcp_est);
+	case NATGW_TCP_CLOSE:
+		return READ_ONCE(to->tcp_close);
 	}
 	return READ_ONCE(to->tcp_trans);
 }
 
 /*
- * TCP state, as a NAT needs it (RFC 5382): enough to pick the timeout.  Two
- * CPUs may update one session at once (one per direction); the stores are
- * single bytes, and a lost transition is made good by the next packet.
+ * TCP state (tcptrack.h).  Two CPUs may update one session at once (one per
+ * direction); the stores are single bytes or half words, and a lost
+ * transition is made good by the next packet.
  */
 static void natgw_tcp_track(struct natgw_session *s, enum natgw_dir dir,
-			    const struct tcphdr *th)
+			    const struct sk_buff *skb, unsigned int thoff)
 {
-	u8 st = READ_ONCE(s->tcp_state), fin;
+	const struct tcphdr *th = (const struct tcphdr *)(skb->data + thoff);
+	unsigned int hlen = thoff + th->doff * 4;
+	struct natgw_tcp_track t, was;
 
-	if (th->rst) {
-		st = NATGW_TCP_CLOSE;
-	} else if (th->fin) {
-		fin = READ_ONCE(s->tcp_fin) | BIT(dir);
-		WRITE_ONCE(s->tcp_fin, fin);
-		st = fin == (BIT(0) | BIT(1)) ? NATGW_TCP_TIME_WAIT :
-						 NATGW_TCP_FIN_WAIT;
-	} else if (th->syn) {
-		if (dir == NATGW_DIR_REPLY && th->ack &&
-		    st == NATGW_TCP_SYN_SENT)
-			st = NATGW_TCP_SYN_RECV;
-		else if (dir == NATGW_DIR_ORIG && !th->ack &&
-			 (st == NATGW_TCP_CLOSE || st == NATGW_TCP_TIME_WAIT)) {
-			/* the client reuses its port for a new connection */
-			WRITE_ONCE(s->tcp_fin, 0);
-			st = NATGW_TCP_SYN_SENT;
-		}
-	} else if (th->ack && dir == NATGW_DIR_ORIG &&
-		   st == NATGW_TCP_SYN_RECV) {
-		st = NATGW_TCP_ESTABLISHED;
-	}
-	if (st != s->tcp_state)
-		WRITE_ONCE(s->tcp_state, st);
+	t.state = READ_ONCE(s->tcp_state);
+	t.bits = READ_ONCE(s->tcp_bits);
+	t.seq_hi[0] = READ_ONCE(s->th[0].t.tcp_seq);
+	t.seq_hi[1] = READ_ONCE(s->th[1].t.tcp_seq);
+	was = t;
+	/* byte 13 holds the flags, as tcp_flag_byte() reads them */
+	natgw_tcp_step(&t, dir, ((const u8 *)th)[13], ntohl(th->seq),
+		       ntohl(th->ack_seq), skb->len > hlen ? skb->len - hlen : 0);
+	if (t.state != was.state)
+		WRITE_ONCE(s->tcp_state, t.state);
+	if (t.bits != was.bits)
+		WRITE_ONCE(s->tcp_bits, t.bits);
+	if (t.seq_hi[dir] != was.seq_hi[dir])
+		WRITE_ONCE(s->th[dir].t.tcp_seq, t.seq_hi[dir]);
 }
 
 /* A packet of @s went through in direction @dir: track it, push expiry. */
@@ -395,8 +391,7 @@ void natgw_session_refresh(struct natgw_net *nn, struct natgw_session *s,
 	u32 expires;
 
 	if (s->th[0].t.proto == IPPROTO_TCP)
-		natgw_tcp_track(s, dir, (const struct tcphdr *)
-					(skb->data + thoff));
+		natgw_tcp_track(s, dir, skb, thoff);
 	expires = (u32)jiffies + natgw_timeout(nn, s) * HZ;
 	/* avoid dirtying the cache line more than once per jiffy */
 	if (READ_ONCE(s->expires) != expires)

@@ -35,6 +35,12 @@ struct natgw_tuple {
 	__be16 dport;
 	u8 proto;
 	u8 dir;		/* which of its session's two tuples; not hashed */
+	/*
+	 * In a session's tuple, TCP: where the last segment from this tuple's
+	 * sender ended, top 16 bits (tcptrack.h); not hashed, not compared.
+	 * It fills what was padding: the session stays 128 bytes.
+	 */
+	u16 tcp_seq;
 };
 
 struct natgw_thash {
@@ -59,7 +65,7 @@ struct natgw_session {
 	u8 kind;			/* enum natgw_sess_kind */
 	u8 tcp_state;			/* enum natgw_tcp_state */
 	u8 flags;			/* NATGW_SF_*, written under the bucket locks */
-	u8 tcp_fin;			/* BIT(dir): FIN seen from that side */
+	u8 tcp_bits;			/* NATGW_TCP_*_SEEN (tcptrack.h) */
 	u32 start_wall;			/* creation, seconds since the epoch */
 	u64 bytes[2];			/* [ORIG], [REPLY] direction */
 	struct rcu_head rcu;
