@@ -43,9 +43,9 @@ struct natgw_tcp_track {
 /* @seq is within one 64 KiB block of the block @hi, modulo 2^32. */
 static inline bool natgw_tcp_near(u32 seq, u16 hi)
 {
-	s16 d = (s16)((u16)(seq >> 16) - hi);
+	u16 d = (u16)((seq >> 16) - hi);
 
-	return d >= -1 && d <= 1;
+	return d <= 1 || d == 0xffff;
 }
 
 /* Whether an RST from @dir may end the connection. */
