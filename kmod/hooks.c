@@ -126,8 +126,12 @@ static int natgw_bind_port(struct natgw_net *nn, struct natgw_session *s,
 		natgw_portalloc_put(pa, port);
 		*winner = natgw_session_lookup(nn, &s->th[NATGW_DIR_ORIG].t,
 					       wdir);
-		if (*winner)
+		if (*winner) {
+			/* as the lookup matched it; unit-tested */
+			*wdir = natgw_session_dir(*winner,
+						  &s->th[NATGW_DIR_ORIG].t);
 			return -EEXIST;
+		}
 	}
 	return -ENOSPC;
 }
@@ -146,6 +150,8 @@ static struct natgw_session *natgw_link(struct natgw_net *nn,
 	if (!natgw_session_insert(nn, s))
 		return s;
 	winner = natgw_session_lookup(nn, &s->th[NATGW_DIR_ORIG].t, dir);
+	if (winner)	/* as the lookup matched it; unit-tested */
+		*dir = natgw_session_dir(winner, &s->th[NATGW_DIR_ORIG].t);
 	natgw_session_free(nn, s);
 	return winner;
 }

@@ -18,6 +18,8 @@
 #ifndef _NATGW_SESSION_H
 #define _NATGW_SESSION_H
 
+#include <linux/bits.h>
+#include <linux/jiffies.h>
 #include <linux/list.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
@@ -85,6 +87,7 @@ struct natgw_session_table {
 };
 
 struct natgw_net;
+struct sk_buff;
 
 void natgw_session_table_prepare(struct natgw_net *nn);
 int natgw_session_table_init(struct natgw_net *nn);
@@ -117,6 +120,23 @@ static inline bool natgw_tuple_eq(const struct natgw_tuple *a,
 	return a->src == b->src && a->dst == b->dst &&
 	       a->sport == b->sport && a->dport == b->dport &&
 	       a->proto == b->proto;
+}
+
+/*
+ * The direction in which a packet with tuple @t travels through @s: the one
+ * of its tuples that @t is, or -1.  A session that won an insert race
+ * against the one made for @t may be its mirror image (an IP mapping's
+ * inbound and outbound sessions; a DNAT E:e -> P:e and an SNAT from P:e),
+ * whose REPLY tuple is @t: the packet then goes through it as REPLY.
+ */
+static inline int natgw_session_dir(const struct natgw_session *s,
+				    const struct natgw_tuple *t)
+{
+	if (natgw_tuple_eq(&s->th[NATGW_DIR_ORIG].t, t))
+		return NATGW_DIR_ORIG;
+	if (natgw_tuple_eq(&s->th[NATGW_DIR_REPLY].t, t))
+		return NATGW_DIR_REPLY;
+	return -1;
 }
 
 /* The tuple a reply to @t carries. */
