@@ -7,7 +7,11 @@
 # two gateways with disjoint VPCs on two devices each translate their own
 # VPC with their own EIP and keep their own sessions.  snat set and dnat set
 # refuse what they cannot change (natctl, and the kernel to any client), and
-# no session of a DNAT entry outlives its change or deletion.
+# no session of a DNAT entry outlives its change or deletion.  The router's
+# own packets from a VPC address go through the gateway too, and are counted
+# (POST_ROUTING runs them in process context, preemptible: on the debug
+# kernel, CONFIG_DEBUG_PREEMPT reports a per-CPU counter written there
+# without protection).
 #
 #  ns1 h1                  ns2 router                         ns3 inet
 #  eth0 10.0.1.10/24 ───── vh1 10.0.1.1/24   gw1 dev ext0
@@ -214,15 +218,33 @@ test_dnat_change_ends_sessions()
 	expect_eq "$(nat session count gw1)" 0 "sessions after dnat del"
 }
 
+# The router pings inet from its own VPC address: the echo requests leave
+# through gw1 as E1 (counted in process context), the replies come back.
+test_router_own_packets()
+{
+	gw_reset
+	nat gateway del gw2 force >/dev/null 2>&1 || true
+	nat gateway add gw1 dev ext0 vpc 10.0.0.0/16
+	nat eip add gw1 "$E1"
+	nat snat add gw1 source vpc eip "$E1" >/dev/null
+	count_in "$ns3" "ip saddr $E1 icmp type echo-request"
+	expect_rc 0 n2 ping -c 3 -i 0.2 -W 2 -I 10.0.1.1 "$INET"
+	expect_eq "$(counted "$ns3")" 3 "echo requests inet saw from $E1"
+	expect_eq "$(gw_stat packets_out)" 3 "gw1 packets_out"
+	expect_eq "$(gw_stat packets_in)" 3 "gw1 packets_in"
+	ip netns exec "$ns3" nft flush ruleset
+}
+
 require_root
 natgw_load
 (set -e; topo) || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
 serve "$ns3" tcp:7000 || exit "$KSFT_FAIL"
 serve "$ns1" udp:7001 || exit "$KSFT_FAIL"
 
-ksft_plan 4
+ksft_plan 5
 ksft_run overlapping_vpcs_refused test_overlap_refused
 ksft_run two_gateways_two_devices test_two_gateways
 ksft_run set_refuses_what_it_cannot_change test_set_refusals
 ksft_run dnat_change_ends_sessions test_dnat_change_ends_sessions
+ksft_run router_own_packets_counted test_router_own_packets
 ksft_finish
