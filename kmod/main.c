@@ -55,6 +55,7 @@ static int __net_init natgw_net_init(struct net *net)
 	nn->timeouts.tcp_syn = 120;
 	nn->timeouts.tcp_est = 7440;
 	nn->timeouts.tcp_trans = 240;
+	nn->timeouts.tcp_close = 10;
 	return 0;
 }
 
