@@ -290,8 +290,8 @@ int main(int argc, char **argv)
 			batch = *++argv;
 			argc--;
 		} else if (is_opt(*argv, "-V", "--version")) {
-			printf("natctl for natgw generic netlink family version %d\n",
-			       NATGW_GENL_VERSION);
+			printf("natctl %s (natgw generic netlink family version %d)\n",
+			       NATGW_RELEASE, NATGW_GENL_VERSION);
 			return NATCTL_OK;
 		} else if (is_opt(*argv, "-h", "--help")) {
 			print_help(stdout);
