@@ -4,7 +4,8 @@
 # The Debian packages (make deb) hold what their units and documentation
 # name, agree on one release, and work: natgw.ko built from natgw-dkms's
 # sources as DKMS builds it (make deb-root) loads, and natctl from the
-# natctl package passes natgw_gateway and natgw_snat.
+# natctl package passes natgw_gateway (the whole command set of gateways,
+# with its text and JSON output, against that module).
 #
 # make check and make selftest unpack the packages into NATGW_DEB_ROOT
 # (BUILD/deb/root) before the VM boots.
@@ -117,10 +118,9 @@ test_cleanup()
 require_root
 [[ -d $root ]] || { echo "# $root: no unpacked packages (make deb-root)"; exit "$KSFT_FAIL"; }
 
-ksft_plan 5
+ksft_plan 4
 ksft_run package_versions_agree test_versions
 ksft_run package_contents test_contents
 ksft_run package_module_loads test_module
 ksft_run package_natctl_gateway run_with_package natgw_gateway
-ksft_run package_natctl_snat run_with_package natgw_snat
 ksft_finish
