@@ -139,5 +139,6 @@ static void __exit natgw_exit(void)
 module_init(natgw_init);
 module_exit(natgw_exit);
 MODULE_LICENSE("GPL");
+MODULE_VERSION(NATGW_RELEASE);
 MODULE_DESCRIPTION("natgw: cloud-style Internet NAT gateway (SNAT/DNAT with EIPs)");
 MODULE_ALIAS_GENL_FAMILY(NATGW_GENL_NAME);

@@ -53,13 +53,13 @@ void timeout_print(const struct nlattr **tb, bool lines)
 }
 
 /* For save: a "timeout set" line per timeout the message has. */
-void timeout_save(const struct nlattr **tb)
+void timeout_save(FILE *out, const struct nlattr **tb)
 {
 	size_t i;
 
 	for (i = 0; i < N_TIMEOUTS; i++)
 		if (tb[timeouts[i].attr])
-			printf("timeout set %s %u\n", timeouts[i].name,
+			fprintf(out, "timeout set %s %u\n", timeouts[i].name,
 			       mnl_attr_get_u32(tb[timeouts[i].attr]));
 }
 
