@@ -14,6 +14,11 @@
  * There is no timer per session: a session carries its expiry time, a lookup
  * that finds an expired session kills it, and a collector (one delayed work
  * per namespace) sweeps a bounded slice of the buckets each run.
+ *
+ * The tables are charged to the memory cgroup of the process that makes
+ * them (the first gateway's creator).  Sessions are not (no SLAB_ACCOUNT,
+ * as nf_conntrack): they are made in softirq, where there is no cgroup to
+ * charge, and are bounded by max_sessions instead.
  */
 #include <linux/jiffies.h>
 #include <linux/slab.h>
@@ -42,11 +47,11 @@ int natgw_session_table_init(struct natgw_net *nn)
 	struct natgw_session_table *tbl = &nn->sessions;
 	unsigned int i, n = roundup_pow_of_two(natgw_hash_buckets);
 
-	tbl->buckets = kvcalloc(n, sizeof(*tbl->buckets), GFP_KERNEL);
+	tbl->buckets = kvcalloc(n, sizeof(*tbl->buckets), GFP_KERNEL_ACCOUNT);
 	if (!tbl->buckets)
 		return -ENOMEM;
 	tbl->locks = kvmalloc_array(NATGW_LOCKS, sizeof(*tbl->locks),
-				    GFP_KERNEL);
+				    GFP_KERNEL_ACCOUNT);
 	if (!tbl->locks) {
 		kvfree(tbl->buckets);
 		tbl->buckets = NULL;
