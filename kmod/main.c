@@ -32,7 +32,7 @@ MODULE_PARM_DESC(max_dnat_entries, "DNAT entries per gateway (default 100)");
 
 unsigned int natgw_max_sessions = 1048576;
 module_param_named(max_sessions, natgw_max_sessions, uint, 0644);
-MODULE_PARM_DESC(max_sessions, "Sessions per network namespace (default 1048576)");
+MODULE_PARM_DESC(max_sessions, "Sessions per network namespace; when full, unanswered sessions are evicted (default 1048576)");
 
 /*
  * The table is one kvcalloc() of 8 bytes per bucket: 2^27 buckets (1 GiB)
@@ -88,6 +88,8 @@ static int __net_init natgw_net_init(struct net *net)
 	nn->timeouts.tcp_est = 7440;
 	nn->timeouts.tcp_trans = 240;
 	nn->timeouts.tcp_close = 10;
+	/* unanswered sessions from the Internet: a spoofed flood ages fast */
+	nn->timeouts.in_unreplied = 5;
 	return 0;
 }
 
