@@ -55,6 +55,7 @@ void natgw_stats_sum(struct natgw_pcpu_stats __percpu *st,
 				one.drops[i] = u64_stats_read(&c->drops[i]);
 			one.created = u64_stats_read(&c->created);
 			one.icmp_replies = u64_stats_read(&c->icmp_replies);
+			one.evicted = u64_stats_read(&c->evicted);
 		} while (u64_stats_fetch_retry(&c->syncp, start));
 		for (i = 0; i < 2; i++) {
 			sum->pkts[i] += one.pkts[i];
@@ -64,6 +65,7 @@ void natgw_stats_sum(struct natgw_pcpu_stats __percpu *st,
 			sum->drops[i] += one.drops[i];
 		sum->created += one.created;
 		sum->icmp_replies += one.icmp_replies;
+		sum->evicted += one.evicted;
 		for (i = 0; i < NATGW_NPROTO; i++)
 			sum->active[i] += READ_ONCE(c->active[i]);
 	}
@@ -270,6 +272,7 @@ int natgw_gw_add(struct natgw_net *nn, const struct natgw_gw_cfg *cfg,
 	gw->icmp_reply = cfg->icmp_reply != 0;	/* default on */
 	gw->eip_arp = cfg->eip_arp == 1;
 	gw->protect = cfg->protect == 1;
+	gw->max_sessions = cfg->max_sessions > 0 ? cfg->max_sessions : 0;
 	INIT_LIST_HEAD(&gw->eips);
 	INIT_LIST_HEAD(&gw->snat);
 	INIT_LIST_HEAD(&gw->dnat);
@@ -322,6 +325,9 @@ int natgw_gw_set(struct natgw_net *nn, struct natgw_gw *gw,
 		WRITE_ONCE(gw->eip_arp, cfg->eip_arp);
 	if (cfg->protect >= 0)
 		gw->protect = cfg->protect;
+	/* a lower limit ends no session: new ones wait until there is room */
+	if (cfg->max_sessions >= 0)
+		WRITE_ONCE(gw->max_sessions, cfg->max_sessions);
 	if (cfg->ifindex && cfg->ifindex != gw->ifindex) {
 		/* sessions belong to the old device's path: end them */
 		WRITE_ONCE(gw->ifindex, cfg->ifindex);

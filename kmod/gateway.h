@@ -21,6 +21,7 @@ struct natgw_gw_cfg {
 	u8 vpc_plen;
 	u16 port_min, port_max;
 	int icmp_reply, eip_arp, protect;	/* -1: unchanged / default */
+	s64 max_sessions;			/* -1: unchanged / none */
 	const char *descr;			/* NULL: unchanged / none */
 };
 

@@ -173,13 +173,14 @@ static unsigned int natgw_snat_new(struct natgw_net *nn, struct natgw_gw *gw,
 	const struct natgw_eip_set *set = rcu_dereference(r->snat.eips);
 	struct natgw_session *s, *winner = NULL;
 	enum natgw_dir wdir = NATGW_DIR_ORIG;
+	enum natgw_drop why;
 	unsigned int i, first;
 	u32 h;
 	int ret = -ENOSPC;
 
-	s = natgw_session_alloc(nn);
+	s = natgw_session_alloc(nn, gw, &why);
 	if (!s)
-		return natgw_drop(gw, NULL, r, NATGW_DROP_SESSION_LIMIT);
+		return natgw_drop(gw, NULL, r, why);
 	s->th[NATGW_DIR_ORIG].t = *t;
 	natgw_tuple_invert(&s->th[NATGW_DIR_REPLY].t, t);
 	s->rule = r;
@@ -226,10 +227,11 @@ static unsigned int natgw_ipmap_out_new(struct natgw_net *nn,
 {
 	struct natgw_session *s;
 	enum natgw_dir dir;
+	enum natgw_drop why;
 
-	s = natgw_session_alloc(nn);
+	s = natgw_session_alloc(nn, gw, &why);
 	if (!s)
-		return natgw_drop(gw, r->dnat.eip, r, NATGW_DROP_SESSION_LIMIT);
+		return natgw_drop(gw, r->dnat.eip, r, why);
 	s->th[NATGW_DIR_ORIG].t = pkt->t;
 	natgw_tuple_invert(&s->th[NATGW_DIR_REPLY].t, &pkt->t);
 	s->th[NATGW_DIR_REPLY].t.dst = r->dnat.eip->addr;
@@ -381,14 +383,15 @@ static unsigned int natgw_dnat_new(struct natgw_net *nn, struct natgw_eip *eip,
 	struct natgw_gw *gw = eip->gw;
 	struct natgw_session *s, *winner = NULL;
 	enum natgw_dir dir = NATGW_DIR_ORIG;
+	enum natgw_drop why;
 	struct natgw_tuple *rt;
 	int ret;
 
 	if (!natgw_may_open(pkt))
 		return natgw_drop(gw, eip, r, NATGW_DROP_NO_SESSION);
-	s = natgw_session_alloc(nn);
+	s = natgw_session_alloc(nn, gw, &why);
 	if (!s)
-		return natgw_drop(gw, eip, r, NATGW_DROP_SESSION_LIMIT);
+		return natgw_drop(gw, eip, r, why);
 	s->th[NATGW_DIR_ORIG].t = *t;
 	rt = &s->th[NATGW_DIR_REPLY].t;
 	natgw_tuple_invert(rt, t);

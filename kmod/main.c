@@ -32,11 +32,43 @@ MODULE_PARM_DESC(max_dnat_entries, "DNAT entries per gateway (default 100)");
 
 unsigned int natgw_max_sessions = 1048576;
 module_param_named(max_sessions, natgw_max_sessions, uint, 0644);
-MODULE_PARM_DESC(max_sessions, "Sessions per network namespace (default 1048576)");
+MODULE_PARM_DESC(max_sessions, "Sessions per network namespace; when full, unanswered sessions are evicted (default 1048576)");
+
+/*
+ * The table is one kvcalloc() of 8 bytes per bucket: 2^27 buckets (1 GiB)
+ * is the most kvmalloc() takes without a warning (INT_MAX bytes), and 0
+ * has no power of two to round up to.
+ */
+#define NATGW_HASH_BUCKETS_MAX	(1U << 27)
 
 unsigned int natgw_hash_buckets = 262144;
-module_param_named(hash_buckets, natgw_hash_buckets, uint, 0444);
-MODULE_PARM_DESC(hash_buckets, "Session hash buckets per namespace with a gateway, rounded up to a power of two (default 262144)");
+
+static int natgw_set_hash_buckets(const char *val,
+				  const struct kernel_param *kp)
+{
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint(val, 0, &n);
+	if (ret)
+		return ret;
+	if (!n || n > NATGW_HASH_BUCKETS_MAX) {
+		pr_err("natgw: hash_buckets=%u: must be 1 to %u\n", n,
+		       NATGW_HASH_BUCKETS_MAX);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = n;
+	return 0;
+}
+
+static const struct kernel_param_ops natgw_hash_buckets_ops = {
+	.set = natgw_set_hash_buckets,
+	.get = param_get_uint,
+};
+
+module_param_cb(hash_buckets, &natgw_hash_buckets_ops, &natgw_hash_buckets,
+		0444);
+MODULE_PARM_DESC(hash_buckets, "Session hash buckets per namespace with a gateway, 1 to 134217728, rounded up to a power of two (default 262144)");
 
 unsigned int natgw_net_id __read_mostly;
 
@@ -56,6 +88,8 @@ static int __net_init natgw_net_init(struct net *net)
 	nn->timeouts.tcp_est = 7440;
 	nn->timeouts.tcp_trans = 240;
 	nn->timeouts.tcp_close = 10;
+	/* unanswered sessions from the Internet: a spoofed flood ages fast */
+	nn->timeouts.in_unreplied = 5;
 	return 0;
 }
 

@@ -48,7 +48,7 @@ static inline int natgw_proto_index(u8 ipproto)
 	return -1;
 }
 
-/* Drop reasons, in the order of the NATGW_STATS_A_DROP_* attributes. */
+/* Drop reasons; netlink.c maps each to its NATGW_STATS_A_DROP_* attribute. */
 enum natgw_drop {
 	NATGW_DROP_NO_SESSION,
 	NATGW_DROP_UNSOLICITED,
@@ -58,6 +58,7 @@ enum natgw_drop {
 	NATGW_DROP_ICMP_NO_SESSION,
 	NATGW_DROP_NO_SNAT,
 	NATGW_DROP_UNSUPPORTED,
+	NATGW_DROP_GW_SESSION_LIMIT,
 	NATGW_NDROP,
 };
 
@@ -77,6 +78,7 @@ struct natgw_pcpu_stats {
 	u64_stats_t drops[NATGW_NDROP];
 	u64_stats_t created;
 	u64_stats_t icmp_replies;
+	u64_stats_t evicted;
 	s64 active[NATGW_NPROTO];
 	struct u64_stats_sync syncp;
 };
@@ -87,6 +89,7 @@ struct natgw_stats_sum {
 	u64 drops[NATGW_NDROP];
 	u64 created;
 	u64 icmp_replies;
+	u64 evicted;
 	s64 active[NATGW_NPROTO];
 };
 
@@ -167,6 +170,7 @@ struct natgw_gw {
 	bool icmp_reply;
 	bool eip_arp;
 	bool protect;
+	u32 max_sessions;		/* 0: none; READ_ONCE() on the packet path */
 	char *descr;
 	struct list_head eips;		/* under natgw_net.lock */
 	struct list_head snat;
@@ -184,6 +188,7 @@ struct natgw_gw {
 
 struct natgw_timeouts {
 	u32 udp, icmp, tcp_syn, tcp_est, tcp_trans, tcp_close;	/* seconds */
+	u32 in_unreplied;	/* unanswered sessions started from outside */
 };
 
 struct natgw_net {

@@ -67,6 +67,7 @@ static const struct nla_policy natgw_gw_new_policy[NATGW_A_MAX + 1] = {
 	[NATGW_A_GW_EIP_ARP] = NATGW_POL_BOOL,
 	[NATGW_A_GW_PROTECT] = NATGW_POL_BOOL,
 	[NATGW_A_GW_DESCR] = NATGW_POL_DESCR,
+	[NATGW_A_GW_MAX_SESSIONS] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy natgw_gw_set_policy[NATGW_A_MAX + 1] = {
@@ -76,6 +77,7 @@ static const struct nla_policy natgw_gw_set_policy[NATGW_A_MAX + 1] = {
 	[NATGW_A_GW_EIP_ARP] = NATGW_POL_BOOL,
 	[NATGW_A_GW_PROTECT] = NATGW_POL_BOOL,
 	[NATGW_A_GW_DESCR] = NATGW_POL_DESCR,
+	[NATGW_A_GW_MAX_SESSIONS] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy natgw_gw_del_policy[NATGW_A_MAX + 1] = {
@@ -133,6 +135,7 @@ static const struct nla_policy natgw_timeout_policy[NATGW_A_MAX + 1] = {
 	[NATGW_A_TIMEOUT_TCP_EST] = NATGW_POL_TIMEOUT,
 	[NATGW_A_TIMEOUT_TCP_TRANS] = NATGW_POL_TIMEOUT,
 	[NATGW_A_TIMEOUT_TCP_CLOSE] = NATGW_POL_TIMEOUT,
+	[NATGW_A_TIMEOUT_IN_UNREPLIED] = NATGW_POL_TIMEOUT,
 };
 
 static const struct nla_policy natgw_empty_policy[NATGW_A_MAX + 1] = {
@@ -210,6 +213,7 @@ static int natgw_fill_gw(struct sk_buff *skb, struct natgw_gw *gw)
 	    nla_put_u8(skb, NATGW_A_GW_ICMP_REPLY, gw->icmp_reply) ||
 	    nla_put_u8(skb, NATGW_A_GW_EIP_ARP, gw->eip_arp) ||
 	    nla_put_u8(skb, NATGW_A_GW_PROTECT, gw->protect) ||
+	    nla_put_u32(skb, NATGW_A_GW_MAX_SESSIONS, gw->max_sessions) ||
 	    (gw->descr && nla_put_string(skb, NATGW_A_GW_DESCR, gw->descr)))
 		return -EMSGSIZE;
 	return 0;
@@ -342,6 +346,7 @@ static int natgw_nl_gw_new(struct sk_buff *skb, struct genl_info *info)
 	struct natgw_gw_cfg cfg = {
 		.port_min = 1025, .port_max = 65535,
 		.icmp_reply = -1, .eip_arp = -1, .protect = -1,
+		.max_sessions = -1,
 	};
 	struct natgw_gw *gw;
 	int ret;
@@ -382,6 +387,8 @@ static int natgw_nl_gw_new(struct sk_buff *skb, struct genl_info *info)
 		cfg.protect = nla_get_u8(a[NATGW_A_GW_PROTECT]);
 	if (a[NATGW_A_GW_DESCR])
 		cfg.descr = nla_data(a[NATGW_A_GW_DESCR]);
+	if (a[NATGW_A_GW_MAX_SESSIONS])
+		cfg.max_sessions = nla_get_u32(a[NATGW_A_GW_MAX_SESSIONS]);
 
 	mutex_lock(&nn->lock);
 	ret = natgw_gw_add(nn, &cfg, info->extack, &gw);
@@ -399,6 +406,7 @@ static int natgw_nl_gw_set(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **a = info->attrs;
 	struct natgw_gw_cfg cfg = {
 		.icmp_reply = -1, .eip_arp = -1, .protect = -1,
+		.max_sessions = -1,
 	};
 	struct natgw_gw *gw;
 	int ret = -ENOENT;
@@ -413,6 +421,8 @@ static int natgw_nl_gw_set(struct sk_buff *skb, struct genl_info *info)
 		cfg.protect = nla_get_u8(a[NATGW_A_GW_PROTECT]);
 	if (a[NATGW_A_GW_DESCR])
 		cfg.descr = nla_data(a[NATGW_A_GW_DESCR]);
+	if (a[NATGW_A_GW_MAX_SESSIONS])
+		cfg.max_sessions = nla_get_u32(a[NATGW_A_GW_MAX_SESSIONS]);
 
 	mutex_lock(&nn->lock);
 	gw = natgw_get_gw(nn, info);
@@ -1177,6 +1187,8 @@ static const struct {
 	{ NATGW_A_TIMEOUT_TCP_EST, offsetof(struct natgw_timeouts, tcp_est) },
 	{ NATGW_A_TIMEOUT_TCP_TRANS, offsetof(struct natgw_timeouts, tcp_trans) },
 	{ NATGW_A_TIMEOUT_TCP_CLOSE, offsetof(struct natgw_timeouts, tcp_close) },
+	{ NATGW_A_TIMEOUT_IN_UNREPLIED,
+	  offsetof(struct natgw_timeouts, in_unreplied) },
 };
 
 static u32 *natgw_timeout_field(struct natgw_timeouts *to, unsigned int i)
@@ -1247,6 +1259,19 @@ static int natgw_nl_quota_get(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- statistics -------------------------------------------------------- */
 
+/* The attribute of each enum natgw_drop reason. */
+static const u16 natgw_drop_attr[NATGW_NDROP] = {
+	[NATGW_DROP_NO_SESSION] = NATGW_STATS_A_DROP_NO_SESSION,
+	[NATGW_DROP_UNSOLICITED] = NATGW_STATS_A_DROP_UNSOLICITED,
+	[NATGW_DROP_PORT_ALLOC] = NATGW_STATS_A_DROP_PORT_ALLOC,
+	[NATGW_DROP_SESSION_LIMIT] = NATGW_STATS_A_DROP_SESSION_LIMIT,
+	[NATGW_DROP_MALFORMED] = NATGW_STATS_A_DROP_MALFORMED,
+	[NATGW_DROP_ICMP_NO_SESSION] = NATGW_STATS_A_DROP_ICMP_NO_SESSION,
+	[NATGW_DROP_NO_SNAT] = NATGW_STATS_A_DROP_NO_SNAT,
+	[NATGW_DROP_UNSUPPORTED] = NATGW_STATS_A_DROP_UNSUPPORTED,
+	[NATGW_DROP_GW_SESSION_LIMIT] = NATGW_STATS_A_DROP_GW_SESSION_LIMIT,
+};
+
 static int natgw_put_stats(struct sk_buff *skb,
 			   struct natgw_pcpu_stats __percpu *st)
 {
@@ -1266,12 +1291,12 @@ static int natgw_put_stats(struct sk_buff *skb,
 	    PUT(CREATED, sum.created) ||
 	    PUT(PKTS_OUT, sum.pkts[0]) || PUT(BYTES_OUT, sum.bytes[0]) ||
 	    PUT(PKTS_IN, sum.pkts[1]) || PUT(BYTES_IN, sum.bytes[1]) ||
-	    PUT(ICMP_REPLIES, sum.icmp_replies))
+	    PUT(ICMP_REPLIES, sum.icmp_replies) || PUT(EVICTED, sum.evicted))
 		return -EMSGSIZE;
 #undef PUT
 	for (i = 0; i < NATGW_NDROP; i++)
-		if (nla_put_u64_64bit(skb, NATGW_STATS_A_DROP_NO_SESSION + i,
-				      sum.drops[i], NATGW_STATS_A_PAD))
+		if (nla_put_u64_64bit(skb, natgw_drop_attr[i], sum.drops[i],
+				      NATGW_STATS_A_PAD))
 			return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

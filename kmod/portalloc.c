@@ -62,7 +62,8 @@ static void take(struct natgw_portalloc *pa, u32 off)
  * @lo: first port, at least 1.
  * @hi: last port, at least @lo.
  *
- * Context: process; allocates with GFP_KERNEL.
+ * Context: process; allocates with GFP_KERNEL_ACCOUNT (charged to the
+ * memory cgroup of the caller, who adds the EIP).
  * Return: 0, -EINVAL for a bad range or -ENOMEM.
  */
 int natgw_portalloc_init(struct natgw_portalloc *pa, u16 lo, u16 hi)
@@ -85,7 +86,7 @@ int natgw_portalloc_init(struct natgw_portalloc *pa, u16 lo, u16 hi)
 	 * first was most of the time it took to add an EIP.
 	 */
 	pa->reserved = kvmalloc(bmap + slots + n * sizeof(*pa->free),
-				GFP_KERNEL);
+				GFP_KERNEL_ACCOUNT);
 	if (!pa->reserved)
 		return -ENOMEM;
 	pa->slot = (void *)pa->reserved + bmap;

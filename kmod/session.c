@@ -14,6 +14,23 @@
  * There is no timer per session: a session carries its expiry time, a lookup
  * that finds an expired session kills it, and a collector (one delayed work
  * per namespace) sweeps a bounded slice of the buckets each run.
+ *
+ * Limits, and what happens at them (as nf_conntrack's early_drop): when the
+ * namespace's table (max_sessions) or a gateway's share of it
+ * (max-sessions) is full, a new session makes room by ending one that was
+ * never answered, found by a bounded scan from a random bucket; only when
+ * the scan finds none is the packet dropped.  A session is answered
+ * (NATGW_SF_ASSURED) once TCP completes its handshake, or once UDP or ICMP
+ * has seen a reply and its originator still sends NATGW_STREAM_SECS after
+ * its start: a SYN-ACK or a reply sent to a spoofed source proves nothing.
+ * Unanswered sessions started from the Internet live at most
+ * timeouts.in_unreplied seconds, so a flood of spoofed packets to a DNAT
+ * entry ages out quickly even without eviction.
+ *
+ * The tables are charged to the memory cgroup of the process that makes
+ * them (the first gateway's creator).  Sessions are not (no SLAB_ACCOUNT,
+ * as nf_conntrack): they are made in softirq, where there is no cgroup to
+ * charge, and are bounded by the limits above instead.
  */
 #include <linux/jiffies.h>
 #include <linux/slab.h>
@@ -26,6 +43,17 @@
 
 #define NATGW_GC_INTERVAL	(HZ / 4)
 #define NATGW_GC_BUCKETS	8192	/* buckets visited per collector run */
+
+/*
+ * Eviction work per new session at a full limit: at most this many buckets
+ * (sequential heads, 4 KiB) and this many tuples.  A table sized as the
+ * defaults are (8 tuples per bucket when full) reaches the tuple bound
+ * within a few buckets; a sparse one (a low max_sessions) the bucket bound.
+ */
+#define NATGW_EVICT_BUCKETS	512
+#define NATGW_EVICT_ENTRIES	32	/* tuples: two per session */
+/* UDP and ICMP: answered once replied to and the originator still sends. */
+#define NATGW_STREAM_SECS	2
 
 static struct kmem_cache *natgw_session_cache;
 
@@ -42,11 +70,11 @@ int natgw_session_table_init(struct natgw_net *nn)
 	struct natgw_session_table *tbl = &nn->sessions;
 	unsigned int i, n = roundup_pow_of_two(natgw_hash_buckets);
 
-	tbl->buckets = kvcalloc(n, sizeof(*tbl->buckets), GFP_KERNEL);
+	tbl->buckets = kvcalloc(n, sizeof(*tbl->buckets), GFP_KERNEL_ACCOUNT);
 	if (!tbl->buckets)
 		return -ENOMEM;
 	tbl->locks = kvmalloc_array(NATGW_LOCKS, sizeof(*tbl->locks),
-				    GFP_KERNEL);
+				    GFP_KERNEL_ACCOUNT);
 	if (!tbl->locks) {
 		kvfree(tbl->buckets);
 		tbl->buckets = NULL;
@@ -123,13 +151,81 @@ bool natgw_session_tuple_taken(struct natgw_net *nn,
 	return false;
 }
 
-/* Reserve room for one more session; NULL when the limit is reached. */
-struct natgw_session *natgw_session_alloc(struct natgw_net *nn)
+static bool natgw_inbound(const struct natgw_session *s)
+{
+	return s->kind == NATGW_SESS_DNAT || s->kind == NATGW_SESS_IPMAP_IN;
+}
+
+/*
+ * Make room for one session by ending one, of gateway @gw only if given:
+ * an expired one, else an unanswered one, preferably started from the
+ * Internet (a flood's), found among at most NATGW_EVICT_ENTRIES tuples in at
+ * most NATGW_EVICT_BUCKETS buckets from a random one.  Packet path (RCU).
+ */
+static bool natgw_evict(struct natgw_net *nn, const struct natgw_gw *gw)
 {
 	struct natgw_session_table *tbl = &nn->sessions;
+	struct natgw_session *s, *victim = NULL;
+	unsigned int i, seen = 0, b = get_random_u32() & tbl->mask;
+	struct natgw_thash *th;
+	struct natgw_rule *r;
+	struct natgw_eip *eip;
+
+	for (i = 0; i < NATGW_EVICT_BUCKETS; i++, b = (b + 1) & tbl->mask) {
+		hlist_for_each_entry_rcu(th, &tbl->buckets[b], node) {
+			if (++seen > NATGW_EVICT_ENTRIES)
+				goto done;
+			s = container_of(th, struct natgw_session, th[th->t.dir]);
+			if (gw && s->eip->gw != gw)
+				continue;
+			if (natgw_session_expired(s) && natgw_session_kill(nn, s))
+				return true;
+			if (READ_ONCE(s->flags) & (NATGW_SF_ASSURED | NATGW_SF_DEAD))
+				continue;
+			if (natgw_inbound(s)) {
+				victim = s;
+				goto done;
+			}
+			if (!victim)
+				victim = s;
+		}
+	}
+done:
+	if (!victim)
+		return false;
+	eip = victim->eip;
+	r = victim->rule;
+	if (!natgw_session_kill(nn, victim))
+		return false;
+	natgw_stats_inc(eip->gw->stats, evicted);
+	natgw_stats_inc(eip->stats, evicted);
+	if (r)
+		natgw_stats_inc(r->stats, evicted);
+	return true;
+}
+
+/*
+ * Reserve room for one more session of gateway @gw; NULL when a limit is
+ * reached and nothing could be evicted (*why says which limit).  A
+ * gateway's count (nsess) moves when its sessions are linked and unlinked,
+ * so creators racing on several CPUs may pass its limit by one each.
+ */
+struct natgw_session *natgw_session_alloc(struct natgw_net *nn,
+					  struct natgw_gw *gw,
+					  enum natgw_drop *why)
+{
+	struct natgw_session_table *tbl = &nn->sessions;
+	u32 limit = READ_ONCE(gw->max_sessions);
 	struct natgw_session *s;
 
-	if (atomic_inc_return(&tbl->count) > natgw_max_sessions)
+	if (limit && atomic_read(&gw->nsess) >= limit &&
+	    !natgw_evict(nn, gw)) {
+		*why = NATGW_DROP_GW_SESSION_LIMIT;
+		return NULL;
+	}
+	*why = NATGW_DROP_SESSION_LIMIT;
+	if (atomic_inc_return(&tbl->count) > READ_ONCE(natgw_max_sessions) &&
+	    !natgw_evict(nn, NULL))
 		goto err_count;
 	s = kmem_cache_zalloc(natgw_session_cache, GFP_ATOMIC);
 	if (!s)
@@ -170,8 +266,8 @@ static void natgw_unlock_pair(struct natgw_session_table *tbl, u32 b0, u32 b1)
 	spin_unlock_bh(&tbl->locks[l0]);
 }
 
-static u32 natgw_timeout(const struct natgw_net *nn,
-			 const struct natgw_session *s);
+static u32 natgw_lifetime(const struct natgw_net *nn,
+			  const struct natgw_session *s);
 
 static bool natgw_chain_has(struct hlist_head *head,
 			    const struct natgw_tuple *t)
@@ -242,7 +338,7 @@ int natgw_session_insert(struct natgw_net *nn, struct natgw_session *s)
 	s->start = (u32)jiffies;
 	s->start_wall = (u32)ktime_get_real_seconds();
 	/* readers treat a session whose time is up as gone: set it first */
-	s->expires = s->start + natgw_timeout(nn, s) * HZ;
+	s->expires = s->start + natgw_lifetime(nn, s) * HZ;
 
 	natgw_lock_pair(tbl, b0, b1);
 	if (natgw_chain_has(&tbl->buckets[b0], &s->th[0].t) ||
@@ -269,9 +365,10 @@ out:
 /*
  * Unlink and free a session.  Any context; safe to call on a session that
  * another CPU is killing at the same time: NATGW_SF_DEAD, tested and set
- * under both bucket locks, makes exactly one caller do the work.
+ * under both bucket locks, makes exactly one caller do the work, and only
+ * that one gets true.
  */
-void natgw_session_kill(struct natgw_net *nn, struct natgw_session *s)
+bool natgw_session_kill(struct natgw_net *nn, struct natgw_session *s)
 {
 	struct natgw_session_table *tbl = &nn->sessions;
 	u32 b0 = natgw_hash(tbl, &s->th[0].t), b1 = natgw_hash(tbl, &s->th[1].t);
@@ -287,7 +384,7 @@ void natgw_session_kill(struct natgw_net *nn, struct natgw_session *s)
 	}
 	natgw_unlock_pair(tbl, b0, b1);
 	if (dead)
-		return;
+		return false;
 
 	natgw_nl_session_event(nn, s, NATGW_CMD_SESSION_END_NTF);
 	if (s->flags & NATGW_SF_PORT) {
@@ -300,6 +397,7 @@ void natgw_session_kill(struct natgw_net *nn, struct natgw_session *s)
 	natgw_unref(s);
 	atomic_dec(&tbl->count);
 	call_rcu(&s->rcu, natgw_session_free_rcu);
+	return true;
 }
 
 unsigned int natgw_session_kill_matching(struct natgw_net *nn,
@@ -356,6 +454,59 @@ static u32 natgw_timeout(const struct natgw_net *nn,
 }
 
 /*
+ * The lifetime a session gets now: its protocol's timeout, cut to
+ * in_unreplied while it is an unanswered session from the Internet.
+ */
+static u32 natgw_lifetime(const struct natgw_net *nn,
+			  const struct natgw_session *s)
+{
+	u32 t = natgw_timeout(nn, s);
+
+	if (natgw_inbound(s) && !(READ_ONCE(s->flags) & NATGW_SF_ASSURED))
+		t = min(t, READ_ONCE(nn->timeouts.in_unreplied));
+	return t;
+}
+
+/*
+ * Mark @s answered once it is, under the bucket locks (which NATGW_SF_DEAD
+ * is written under too); a change at most twice per connection, so the
+ * locks cost nothing.  TCP: answered once ESTABLISHED, and again unanswered
+ * when a new SYN reopens the session (tcptrack.h), as conntrack makes a new
+ * connection then.  UDP and ICMP: the originator still talks
+ * NATGW_STREAM_SECS after the start, and was answered (conntrack's rule,
+ * except that a late answer alone, which a spoofer gets from a slow server,
+ * is not enough).
+ */
+static void natgw_check_assured(struct natgw_net *nn, struct natgw_session *s,
+				enum natgw_dir dir)
+{
+	struct natgw_session_table *tbl = &nn->sessions;
+	bool was = READ_ONCE(s->flags) & NATGW_SF_ASSURED, now = was;
+	u32 b0, b1;
+	u8 st;
+
+	if (s->th[0].t.proto == IPPROTO_TCP) {
+		st = READ_ONCE(s->tcp_state);
+		if (st == NATGW_TCP_ESTABLISHED)
+			now = true;
+		else if (st == NATGW_TCP_SYN_SENT)
+			now = false;
+	} else if (!was && dir == NATGW_DIR_ORIG &&
+		   READ_ONCE(s->bytes[NATGW_DIR_REPLY]) &&
+		   (s32)((u32)jiffies - s->start) >= NATGW_STREAM_SECS * HZ) {
+		now = true;
+	}
+	if (now == was)
+		return;
+	b0 = natgw_hash(tbl, &s->th[0].t);
+	b1 = natgw_hash(tbl, &s->th[1].t);
+	natgw_lock_pair(tbl, b0, b1);
+	WRITE_ONCE(s->flags, now ? s->flags | NATGW_SF_ASSURED :
+				   s->flags & ~NATGW_SF_ASSURED);
+	natgw_unlock_pair(tbl, b0, b1);
+}
+
+/*
  * TCP state (tcptrack.h).  Two CPUs may update one session at once (one per
  * direction); the stores are single bytes or half words, and a lost
  * transition is made good by the next packet.
@@ -392,11 +543,12 @@ void natgw_session_refresh(struct natgw_net *nn, struct natgw_session *s,
 
 	if (s->th[0].t.proto == IPPROTO_TCP)
 		natgw_tcp_track(s, dir, skb, thoff);
-	expires = (u32)jiffies + natgw_timeout(nn, s) * HZ;
+	WRITE_ONCE(s->bytes[dir], s->bytes[dir] + skb->len);
+	natgw_check_assured(nn, s, dir);
+	expires = (u32)jiffies + natgw_lifetime(nn, s) * HZ;
 	/* avoid dirtying the cache line more than once per jiffy */
 	if (READ_ONCE(s->expires) != expires)
 		WRITE_ONCE(s->expires, expires);
-	WRITE_ONCE(s->bytes[dir], s->bytes[dir] + skb->len);
 }
 
 static void natgw_session_gc(struct work_struct *work)

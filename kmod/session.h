@@ -53,6 +53,7 @@ struct natgw_thash {
 /* Session flags */
 #define NATGW_SF_PORT		BIT(0)	/* holds a count on eip->pa[] */
 #define NATGW_SF_DEAD		BIT(1)	/* unlinked; set under both bucket locks */
+#define NATGW_SF_ASSURED	BIT(2)	/* answered: never evicted; set under both */
 
 /*
  * 128 bytes on x86_64 (two tuple nodes of 32, two pointers, timing, two
@@ -88,6 +89,8 @@ struct natgw_session_table {
 
 struct natgw_net;
 struct sk_buff;
+struct natgw_gw;
+enum natgw_drop;
 
 void natgw_session_table_prepare(struct natgw_net *nn);
 int natgw_session_table_init(struct natgw_net *nn);
@@ -100,10 +103,12 @@ struct natgw_session *natgw_session_lookup(struct natgw_net *nn,
 					   enum natgw_dir *dir);
 bool natgw_session_tuple_taken(struct natgw_net *nn,
 			       const struct natgw_tuple *t);
-struct natgw_session *natgw_session_alloc(struct natgw_net *nn);
+struct natgw_session *natgw_session_alloc(struct natgw_net *nn,
+					  struct natgw_gw *gw,
+					  enum natgw_drop *why);
 void natgw_session_free(struct natgw_net *nn, struct natgw_session *s);
 int natgw_session_insert(struct natgw_net *nn, struct natgw_session *s);
-void natgw_session_kill(struct natgw_net *nn, struct natgw_session *s);
+bool natgw_session_kill(struct natgw_net *nn, struct natgw_session *s);
 void natgw_session_refresh(struct natgw_net *nn, struct natgw_session *s,
 			   enum natgw_dir dir, const struct sk_buff *skb,
 			   unsigned int thoff);

@@ -15,8 +15,8 @@
  *
  *  - a gateway is named by its name.  A new VPC or SNAT port range makes
  *    it a new gateway (deleted with force and added again, with its EIPs
- *    and entries); a new device, deletion protection or description is a
- *    "gateway set";
+ *    and entries); a new device, deletion protection, description or
+ *    max-sessions is a "gateway set";
  *  - an EIP by its gateway and address;
  *  - an SNAT or DNAT entry by its gateway and id.  An entry written
  *    without an id is the running entry of its gateway that has the same
@@ -365,6 +365,7 @@ static int plan_build(struct plan *p, struct conf *want, struct conf *run)
 		{ "dev", "" },
 		{ "deletion-protection", "off" },
 		{ "description", "" },
+		{ "max-sessions", "0" },
 	};
 	struct conf_line *w, *r;
 	enum gw_fate fate;

@@ -11,10 +11,11 @@
 #include "utils.h"
 
 static const char gateway_usage[] =
-"Usage: natctl gateway add NAME dev IFNAME vpc CIDR [snat-ports LO-HI] [deletion-protection on|off] [description TEXT]\n"
-"       natctl gateway set NAME [dev IFNAME] [icmp-reply on|off] [eip-arp on|off] [deletion-protection on|off] [description TEXT]\n"
+"Usage: natctl gateway add NAME dev IFNAME vpc CIDR [snat-ports LO-HI] [max-sessions N] [deletion-protection on|off] [description TEXT]\n"
+"       natctl gateway set NAME [dev IFNAME] [icmp-reply on|off] [eip-arp on|off] [max-sessions N] [deletion-protection on|off] [description TEXT]\n"
 "       natctl gateway del NAME [force]\n"
-"       natctl gateway show [NAME]\n";
+"       natctl gateway show [NAME]\n"
+"N := 0 (the default: no limit but the namespace's) to 4294967295\n";
 
 /*
  * Words that may follow an optional gateway name (session and stats
@@ -33,6 +34,7 @@ enum {
 	GW_DESCR	= 1 << 4,
 	GW_ICMP		= 1 << 5,
 	GW_ARP		= 1 << 6,
+	GW_MAXSESS	= 1 << 7,
 };
 
 struct gw_opts {
@@ -43,6 +45,7 @@ struct gw_opts {
 	bool protect;
 	bool icmp_reply;
 	bool eip_arp;
+	uint32_t max_sessions;
 	const char *descr;
 };
 
@@ -119,6 +122,13 @@ static int parse_opts(int argc, char **argv, unsigned int allowed,
 			ONCE(obj, o->seen, GW_ARP);
 			NEXT_ARG(obj);
 			err = parse_on_off_arg("eip-arp", *argv, &o->eip_arp);
+		} else if ((allowed & GW_MAXSESS) &&
+			   matches(*argv, "max-sessions")) {
+			ONCE(obj, o->seen, GW_MAXSESS);
+			NEXT_ARG(obj);
+			err = parse_uint(*argv, 0, UINT32_MAX, &o->max_sessions) ?
+			      nerr("invalid max-sessions \"%s\": expected 0 to %u",
+				   *argv, UINT32_MAX) : NATCTL_OK;
 		} else if (matches(*argv, "description")) {
 			ONCE(obj, o->seen, GW_DESCR);
 			NEXT_ARG(obj);
@@ -151,6 +161,8 @@ static void put_opts(struct nlmsghdr *nlh, const struct gw_opts *o)
 		mnl_attr_put_u8(nlh, NATGW_A_GW_ICMP_REPLY, o->icmp_reply);
 	if (o->seen & GW_ARP)
 		mnl_attr_put_u8(nlh, NATGW_A_GW_EIP_ARP, o->eip_arp);
+	if (o->seen & GW_MAXSESS)
+		mnl_attr_put_u32(nlh, NATGW_A_GW_MAX_SESSIONS, o->max_sessions);
 	if (o->seen & GW_DESCR)
 		mnl_attr_put_strz(nlh, NATGW_A_GW_DESCR, o->descr);
 }
@@ -202,6 +214,13 @@ void gateway_print(const struct nlattr **tb)
 	if (tb[NATGW_A_GW_EIP_ARP])
 		print_on_off(PRINT_ANY, "eip_arp", " eip-arp %s",
 			     mnl_attr_get_u8(tb[NATGW_A_GW_EIP_ARP]));
+	/* 0 is no limit of the gateway's own: JSON says so, text omits it */
+	if (tb[NATGW_A_GW_MAX_SESSIONS]) {
+		uint32_t max = mnl_attr_get_u32(tb[NATGW_A_GW_MAX_SESSIONS]);
+
+		print_uint(max ? PRINT_ANY : PRINT_JSON, "max_sessions",
+			   " max-sessions %u", max);
+	}
 	if (tb[NATGW_A_GW_PROTECT])
 		print_on_off(PRINT_ANY, "deletion_protection",
 			     " deletion-protection %s",
@@ -279,7 +298,8 @@ static int gateway_add(int argc, char **argv)
 		return nerr("invalid gateway name \"%s\": it is a natctl keyword",
 			    argv[0]);
 	err = parse_opts(argc - 1, argv + 1,
-			 GW_DEV | GW_VPC | GW_PORTS | GW_PROTECT | GW_DESCR, &o);
+			 GW_DEV | GW_VPC | GW_PORTS | GW_MAXSESS | GW_PROTECT |
+			 GW_DESCR, &o);
 	if (err)
 		return err;
 	if (!(o.seen & GW_DEV))
@@ -299,7 +319,8 @@ static int gateway_set(int argc, char **argv)
 	if (err)
 		return err;
 	err = parse_opts(argc - 1, argv + 1,
-			 GW_DEV | GW_ICMP | GW_ARP | GW_PROTECT | GW_DESCR, &o);
+			 GW_DEV | GW_ICMP | GW_ARP | GW_MAXSESS | GW_PROTECT |
+			 GW_DESCR, &o);
 	if (err)
 		return err;
 	if (!o.seen)

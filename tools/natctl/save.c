@@ -163,6 +163,11 @@ static void save_gateway(FILE *out, const struct nlattr **tb, const char *name)
 			format_port_range(mnl_attr_get_u16(tb[NATGW_A_GW_SNAT_PORT_MIN]),
 					 mnl_attr_get_u16(tb[NATGW_A_GW_SNAT_PORT_MAX]),
 					 '-', buf));
+	/* 0, no limit of its own, is the default */
+	if (tb[NATGW_A_GW_MAX_SESSIONS] &&
+	    mnl_attr_get_u32(tb[NATGW_A_GW_MAX_SESSIONS]))
+		fprintf(out, " max-sessions %u",
+			mnl_attr_get_u32(tb[NATGW_A_GW_MAX_SESSIONS]));
 	if (tb[NATGW_A_GW_PROTECT])
 		fprintf(out, " deletion-protection %s", on_off(tb[NATGW_A_GW_PROTECT]));
 	if (tb[NATGW_A_GW_DESCR] && *str(tb[NATGW_A_GW_DESCR]))

@@ -16,7 +16,8 @@
 static const char timeout_usage[] =
 "Usage: natctl timeout show\n"
 "       natctl timeout set NAME SECONDS\n"
-"NAME := { udp | icmp | tcp-syn | tcp-established | tcp-transitory | tcp-close }\n";
+"NAME := { udp | icmp | tcp-syn | tcp-established | tcp-transitory |\n"
+"          tcp-close | inbound-unreplied }\n";
 
 static const struct {
 	uint16_t attr;
@@ -29,6 +30,8 @@ static const struct {
 	{ NATGW_A_TIMEOUT_TCP_EST,	"tcp-established",	"tcp_established" },
 	{ NATGW_A_TIMEOUT_TCP_TRANS,	"tcp-transitory",	"tcp_transitory" },
 	{ NATGW_A_TIMEOUT_TCP_CLOSE,	"tcp-close",		"tcp_close" },
+	/* unanswered sessions started from the Internet (DNAT) */
+	{ NATGW_A_TIMEOUT_IN_UNREPLIED,	"inbound-unreplied",	"inbound_unreplied" },
 };
 
 #define N_TIMEOUTS	(sizeof(timeouts) / sizeof(timeouts[0]))
@@ -109,7 +112,7 @@ static int timeout_set(int argc, char **argv)
 		if (matches(argv[0], timeouts[i].name))
 			break;
 	if (i == N_TIMEOUTS)
-		return nerr("invalid timeout name \"%s\": expected udp, icmp, tcp-syn, tcp-established, tcp-transitory or tcp-close",
+		return nerr("invalid timeout name \"%s\": expected udp, icmp, tcp-syn, tcp-established, tcp-transitory, tcp-close or inbound-unreplied",
 			    argv[0]);
 	if (parse_uint(argv[1], TIMEOUT_MIN, TIMEOUT_MAX, &seconds))
 		return nerr("invalid SECONDS \"%s\": expected %d to %d",

@@ -49,14 +49,15 @@
  *	%NATGW_A_GW_IFINDEX, %NATGW_A_GW_VPC_ADDR, %NATGW_A_GW_VPC_PLEN;
  *	optional %NATGW_A_GW_SNAT_PORT_MIN/_MAX (default 1025-65535),
  *	%NATGW_A_GW_ICMP_REPLY, %NATGW_A_GW_EIP_ARP, %NATGW_A_GW_PROTECT,
- *	%NATGW_A_GW_DESCR.  Replies with the new gateway (as GW_GET).
+ *	%NATGW_A_GW_DESCR, %NATGW_A_GW_MAX_SESSIONS.  Replies with the new
+ *	gateway (as GW_GET).
  * @NATGW_CMD_GW_DEL: delete gateway %NATGW_A_GW_NAME.  Refused while it has
  *	EIPs or entries unless %NATGW_A_FORCE is given; always refused while
  *	deletion protection is on.
  * @NATGW_CMD_GW_GET: get one gateway by %NATGW_A_GW_NAME, or dump all.
  * @NATGW_CMD_GW_SET: change a gateway: %NATGW_A_GW_IFINDEX (re-attach to a
  *	device), %NATGW_A_GW_ICMP_REPLY, %NATGW_A_GW_EIP_ARP,
- *	%NATGW_A_GW_PROTECT, %NATGW_A_GW_DESCR.
+ *	%NATGW_A_GW_PROTECT, %NATGW_A_GW_DESCR, %NATGW_A_GW_MAX_SESSIONS.
  * @NATGW_CMD_EIP_NEW: associate %NATGW_A_EIP_ADDR with gateway
  *	%NATGW_A_GW_NAME.
  * @NATGW_CMD_EIP_DEL: disassociate an EIP.  Refused while an entry uses it,
@@ -225,6 +226,15 @@ enum natgw_sess_kind {
  * @NATGW_A_NTF_CMD: u8, the command a %NATGW_CMD_CONFIG_NTF reports.
  * @NATGW_A_NTF_LOST: u64, events lost since the module was loaded.
  * @NATGW_A_SESS_START: u64, session creation time (ns since the epoch).
+ * @NATGW_A_GW_MAX_SESSIONS: u32, the most sessions the gateway may hold at
+ *	once (GW_NEW, GW_SET, and GW_GET replies); 0: no limit of its own, only
+ *	the namespace's (module parameter max_sessions).  Default 0.
+ * @NATGW_A_TIMEOUT_IN_UNREPLIED: u32 seconds, 1 to 604800: the lifetime of
+ *	a session started from the Internet (DNAT) that is not yet answered
+ *	(TCP: handshake not completed; UDP, ICMP: not both replied to and
+ *	sent to by its originator 2 s or more after its start).  Such a
+ *	session's lifetime is the shorter of this and its protocol's timeout.
+ *	Default 5.
  */
 enum natgw_attrs {
 	NATGW_A_UNSPEC,
@@ -290,6 +300,8 @@ enum natgw_attrs {
 	NATGW_A_SESS_START,
 	NATGW_A_PAD,
 	NATGW_A_TIMEOUT_TCP_CLOSE,
+	NATGW_A_GW_MAX_SESSIONS,
+	NATGW_A_TIMEOUT_IN_UNREPLIED,
 
 	__NATGW_A_MAX,
 };
@@ -307,13 +319,19 @@ enum natgw_attrs {
  *	no DNAT entry, or from outside straight to a VPC address.
  * @NATGW_STATS_A_DROP_PORT_ALLOC: ErrorPortAllocationCount: no public port
  *	free for a new session.
- * @NATGW_STATS_A_DROP_SESSION_LIMIT: the namespace's session limit was hit.
+ * @NATGW_STATS_A_DROP_SESSION_LIMIT: the namespace's session limit was hit
+ *	and no unanswered session could be evicted to make room.
  * @NATGW_STATS_A_DROP_MALFORMED: truncated or inconsistent headers.
  * @NATGW_STATS_A_DROP_ICMP_NO_SESSION: ICMP error about no known session.
  * @NATGW_STATS_A_DROP_NO_SNAT: private source leaving the device with no
  *	SNAT entry covering it.
  * @NATGW_STATS_A_DROP_UNSUPPORTED: protocol the entry cannot translate.
  * @NATGW_STATS_A_ICMP_REPLIES: echo requests to EIPs answered by the gateway.
+ * @NATGW_STATS_A_EVICTED: sessions of this object ended early, unanswered,
+ *	to make room for a new session when a session limit was reached.
+ * @NATGW_STATS_A_DROP_GW_SESSION_LIMIT: the gateway's own session limit
+ *	(%NATGW_A_GW_MAX_SESSIONS) was hit and none of its unanswered
+ *	sessions could be evicted.
  */
 enum natgw_stats_attrs {
 	NATGW_STATS_A_UNSPEC,
@@ -335,6 +353,8 @@ enum natgw_stats_attrs {
 	NATGW_STATS_A_DROP_NO_SNAT,
 	NATGW_STATS_A_DROP_UNSUPPORTED,
 	NATGW_STATS_A_ICMP_REPLIES,
+	NATGW_STATS_A_EVICTED,
+	NATGW_STATS_A_DROP_GW_SESSION_LIMIT,
 
 	__NATGW_STATS_A_MAX,
 };

@@ -12,6 +12,8 @@
 #define __GFP_DIRECT_RECLAIM 0x400u	/* may sleep */
 #define GFP_ATOMIC	0x20u
 #define GFP_KERNEL	(0x10u | __GFP_DIRECT_RECLAIM)
+#define __GFP_ACCOUNT	0x400000u	/* charge the caller's memory cgroup */
+#define GFP_KERNEL_ACCOUNT (GFP_KERNEL | __GFP_ACCOUNT)
 
 void *kshim_alloc(size_t size, gfp_t gfp);
 void kshim_free(const void *p);
