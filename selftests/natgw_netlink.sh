@@ -97,10 +97,10 @@ expect_refused()
 # flush nothing.
 test_nobody_refused()
 {
-	expect_refused "session show: $PERM" session show
-	expect_refused "session show: $PERM" session show gw1
 	expect_refused "session count: $PERM" session count
 	expect_refused "session count: $PERM" session count gw1 dst "$STABLE"
+	expect_refused "session show: $PERM" session show gw1 src "$FIRST_HOST"
+	expect_refused "session show: $PERM" session show
 	expect_refused "stats: $PERM" stats
 	expect_refused "stats: $PERM" stats gw1 --prometheus
 	expect_refused "session flush: $PERM" session flush
