@@ -92,7 +92,7 @@ void natgw_session_table_uninit(struct natgw_net *nn)
 	cancel_delayed_work_sync(&tbl->gc);
 	WRITE_ONCE(tbl->buckets, NULL);
 	synchronize_rcu();
-	for (b = 0; b <= tbl->mask; b++) {
+	for (b = 0; b <= tbl->mask && atomic_read(&tbl->count); b++) {
 		rcu_read_lock();
 		natgw_kill_bucket(nn, &buckets[b], natgw_match_all, NULL);
 		rcu_read_unlock();
