@@ -126,6 +126,10 @@ test_nobody_reads_config()
 	expect_rc 0 nobody_in "$ns2" "$pub_natctl" save
 	expect_eq "$out" "$mine" "save as nobody"
 	expect_match "$out" "^dnat add gw1 id 1 eip $E1 proto tcp port 443 to 10.0.1.10 port 8443"
+	# and follows its changes
+	spawn -o "$ksft_tmp/config.log" "$ns2" setpriv --reuid=65534 --regid=65534 \
+		--clear-groups "$pub_natctl" -j monitor config
+	wait_until 10 config_seen "$ksft_tmp/config.log"
 }
 
 # check_log_py FILE N DST: the NAT log in FILE (natctl -j monitor) has a
