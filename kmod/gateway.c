@@ -363,6 +363,7 @@ static void natgw_eip_unpublish(struct natgw_eip *eip);
 static void natgw_eip_free(struct natgw_eip *eip);
 static void natgw_rule_unpublish(struct natgw_net *nn, struct natgw_rule *r);
 static void natgw_rule_free(struct natgw_rule *r);
+static bool natgw_match_rule(const struct natgw_session *s, const void *arg);
 
 /* Remove a gateway and all it holds.  The caller checked protection. */
 static void natgw_gw_destroy(struct natgw_net *nn, struct natgw_gw *gw)
@@ -654,21 +655,30 @@ int natgw_eip_del(struct natgw_net *nn, struct natgw_eip *eip, bool force,
 {
 	struct natgw_gw *gw = eip->gw;
 	struct natgw_rule *r, *tmp;
+	LIST_HEAD(gone);
 
 	if (!force && (eip->snat_users || eip->dnat_users)) {
 		NL_SET_ERR_MSG_MOD(extack, "EIP is used by SNAT or DNAT entries; delete them first or use force");
 		return -EBUSY;
 	}
+	/* unpublish the EIP and every entry using it, then one grace period */
 	list_for_each_entry_safe(r, tmp, &gw->snat, list)
 		if (natgw_set_has(rcu_dereference_protected(r->snat.eips,
-				  lockdep_is_held(&nn->lock)), eip))
-			natgw_rule_del(nn, r);
+				  lockdep_is_held(&nn->lock)), eip)) {
+			natgw_rule_unpublish(nn, r);
+			list_add_tail(&r->list, &gone);
+		}
 	list_for_each_entry_safe(r, tmp, &gw->dnat, list)
-		if (r->dnat.eip == eip)
-			natgw_rule_del(nn, r);
-
+		if (r->dnat.eip == eip) {
+			natgw_rule_unpublish(nn, r);
+			list_add_tail(&r->list, &gone);
+		}
 	natgw_eip_unpublish(eip);
 	synchronize_rcu();
+	list_for_each_entry_safe(r, tmp, &gone, list) {
+		natgw_end_sessions(nn, &r->nsess, natgw_match_rule, r);
+		natgw_rule_free(r);
+	}
 	natgw_end_sessions(nn, &eip->nsess, natgw_match_eip, eip);
 	natgw_eip_free(eip);
 	natgw_bump(nn);

@@ -113,6 +113,10 @@ static struct pernet_operations natgw_net_ops = {
  * A gateway's device is referenced by ifindex, so a rename needs nothing.
  * When the device goes, the gateway stays, down and without sessions, until
  * it is deleted or re-attached with `natctl gateway set NAME dev IFNAME`.
+ *
+ * This takes natgw_net.lock under RTNL: whatever holds that lock holds up
+ * every device change of the system, so no read (session dump, count,
+ * flush) takes it; see the locking table in Documentation/design.md.
  */
 static int natgw_netdev_event(struct notifier_block *nb, unsigned long event,
 			      void *ptr)

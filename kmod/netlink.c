@@ -4,10 +4,25 @@
  *
  * Every command has its own attribute policy; attributes a command does not
  * know are refused by strict validation.  Every refusal carries an extack
- * message and, where one attribute is at fault, points at it.  Commands that
- * change state need CAP_NET_ADMIN in the namespace (GENL_ADMIN_PERM) and run
- * under natgw_net.lock.  Dumps record a generation in cb->seq so that a dump
- * that raced with a change is flagged NLM_F_DUMP_INTR.
+ * message and, where one attribute is at fault, points at it.
+ *
+ * Privilege: commands that change state, and the reads that show traffic
+ * (sessions, their count, statistics) and the natlog multicast group, need
+ * CAP_NET_ADMIN in the user namespace that owns the socket's network
+ * namespace (GENL_UNS_ADMIN_PERM, GENL_MCAST_CAP_NET_ADMIN), as nftables
+ * and conntrack do: root in a user namespace manages natgw in its own
+ * network namespaces and nowhere else.  The configuration (gateways, EIPs,
+ * entries, timeouts, quotas) and its "config" group stay readable by
+ * anyone in the namespace, like `ip route`.
+ *
+ * Locking: the family is parallel_ops, so no command runs under the global
+ * genl mutex.  Configuration commands and configuration dumps take
+ * natgw_net.lock (their work is bounded by the quotas); session dumps,
+ * counts and flushes never take it: they walk the session table one bucket
+ * per RCU read-side section.  Dumps record the configuration generation in
+ * cb->seq, so a dump that raced with a configuration change or a flush is
+ * flagged NLM_F_DUMP_INTR; sessions coming and going are not changes a
+ * reader could act on and flag nothing.
  */
 #include <linux/inetdevice.h>
 #include <net/genetlink.h>
@@ -25,7 +40,9 @@ enum natgw_mcgrp {
 
 static const struct genl_multicast_group natgw_mcgrps[] = {
 	[NATGW_GRP_CONFIG] = { .name = NATGW_MCGRP_CONFIG },
-	[NATGW_GRP_NATLOG] = { .name = NATGW_MCGRP_NATLOG },
+	/* the NAT log shows every flow: CAP_NET_ADMIN, as conntrack events */
+	[NATGW_GRP_NATLOG] = { .name = NATGW_MCGRP_NATLOG,
+			       .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 
@@ -909,7 +926,7 @@ static int natgw_nl_dnat_dump(struct sk_buff *skb, struct netlink_callback *cb)
 /* ---- sessions ---------------------------------------------------------- */
 
 struct natgw_sess_filter {
-	struct natgw_gw *gw;
+	const struct natgw_gw *gw;	/* compared, never dereferenced */
 	u8 proto;
 	__be32 in_addr, rem_addr, eip_addr;
 	u16 eip_port;
@@ -970,14 +987,29 @@ static bool natgw_sess_match(const struct natgw_session *s, const void *arg)
 	       (!f->eip_port || ntohs(e.eip_port) == f->eip_port);
 }
 
-/* Parse a session filter; the caller holds natgw_net.lock. */
+/*
+ * Parse a session filter, without natgw_net.lock.  The gateway is looked up
+ * under RCU and only its address is kept: sessions are matched by
+ * comparing s->eip->gw with it, so a gateway deleted during the walk
+ * matches nothing more (its sessions go with it).
+ */
 static int natgw_sess_filter(struct natgw_net *nn, struct nlattr **a,
 			     struct netlink_ext_ack *extack,
 			     struct natgw_sess_filter *f)
 {
+	const char *name;
+	struct natgw_gw *gw;
+
 	memset(f, 0, sizeof(*f));
 	if (a[NATGW_A_GW_NAME]) {
-		f->gw = natgw_gw_find(nn, nla_data(a[NATGW_A_GW_NAME]));
+		name = nla_data(a[NATGW_A_GW_NAME]);
+		rcu_read_lock();
+		list_for_each_entry_rcu(gw, &nn->gateways, list)
+			if (!strcmp(gw->name, name)) {
+				f->gw = gw;
+				break;
+			}
+		rcu_read_unlock();
 		if (!f->gw) {
 			NL_SET_ERR_MSG_ATTR(extack, a[NATGW_A_GW_NAME], "no such gateway");
 			return -ENOENT;
@@ -1029,9 +1061,24 @@ static int natgw_fill_session(struct sk_buff *skb,
 }
 
 /*
+ * The session reads and the flush run without natgw_net.lock: a count of a
+ * million sessions must not hold up configuration changes, nor the device
+ * notifier that takes that lock under RTNL.  They visit one bucket per RCU
+ * read-side section, taking the table anew each time (the namespace's last
+ * gateway may take it away, see natgw_session_buckets()).
+ */
+
+/* The configuration generation, for cb->seq; never 0 ("not tracked"). */
+static unsigned int natgw_dump_gen(struct natgw_net *nn)
+{
+	return READ_ONCE(nn->gen) + 1;
+}
+
+/*
  * Session dump: cb->args[0] is the next bucket, cb->args[1] how many
- * sessions of it were sent already.  A chain may change between two calls;
- * the table generation in cb->seq flags such a dump as interrupted.
+ * sessions of it were sent already.  Sessions come and go between two
+ * calls (a dump is a walk, not a snapshot); a configuration change or a
+ * flush changes the generation in cb->seq and flags the dump interrupted.
  */
 static int natgw_nl_session_dump(struct sk_buff *skb,
 				 struct netlink_callback *cb)
@@ -1041,20 +1088,25 @@ static int natgw_nl_session_dump(struct sk_buff *skb,
 	struct natgw_session_table *tbl = &nn->sessions;
 	unsigned long b = cb->args[0], skip = cb->args[1], n;
 	struct natgw_sess_filter f;
+	struct hlist_head *buckets;
 	struct natgw_session *s;
 	struct natgw_thash *th;
-	int ret = 0;
 	void *hdr;
+	int ret;
 
-	mutex_lock(&nn->lock);
 	ret = natgw_sess_filter(nn, di->attrs, cb->extack, &f);
-	if (ret || !tbl->buckets)
-		goto out;
-	cb->seq = atomic_read(&tbl->gen) | 1;
-	for (; b <= tbl->mask; b++, skip = 0) {
+	if (ret)
+		return ret;
+	cb->seq = natgw_dump_gen(nn);
+	for (;; b++, skip = 0) {
 		n = 0;
 		rcu_read_lock();
-		hlist_for_each_entry_rcu(th, &tbl->buckets[b], node) {
+		buckets = natgw_session_buckets(tbl);
+		if (!buckets || b > tbl->mask) {
+			rcu_read_unlock();
+			break;
+		}
+		hlist_for_each_entry_rcu(th, &buckets[b], node) {
 			if (th->t.dir != NATGW_DIR_ORIG)
 				continue;
 			s = container_of(th, struct natgw_session, th[0]);
@@ -1075,35 +1127,37 @@ static int natgw_nl_session_dump(struct sk_buff *skb,
 			genlmsg_end(skb, hdr);
 		}
 		rcu_read_unlock();
-		if (!(b & 1023))
+		if (!(b & 255))
 			cond_resched();
 	}
 	cb->args[0] = b;
 	cb->args[1] = 0;
-	goto out;
+	return skb->len;
 full:
 	rcu_read_unlock();
 	cb->args[0] = b;
 	cb->args[1] = n - 1;
-out:
-	mutex_unlock(&nn->lock);
-	return ret ?: skb->len;
+	return skb->len;
 }
 
 static u64 natgw_session_count_matching(struct natgw_net *nn,
 					const struct natgw_sess_filter *f)
 {
 	struct natgw_session_table *tbl = &nn->sessions;
+	struct hlist_head *buckets;
 	struct natgw_session *s;
 	struct natgw_thash *th;
 	unsigned int b;
 	u64 n = 0;
 
-	if (!tbl->buckets)
-		return 0;
-	for (b = 0; b <= tbl->mask; b++) {
+	for (b = 0;; b++) {
 		rcu_read_lock();
-		hlist_for_each_entry_rcu(th, &tbl->buckets[b], node) {
+		buckets = natgw_session_buckets(tbl);
+		if (!buckets || b > tbl->mask) {
+			rcu_read_unlock();
+			break;
+		}
+		hlist_for_each_entry_rcu(th, &buckets[b], node) {
 			if (th->t.dir != NATGW_DIR_ORIG)
 				continue;
 			s = container_of(th, struct natgw_session, th[0]);
@@ -1111,7 +1165,7 @@ static u64 natgw_session_count_matching(struct natgw_net *nn,
 				n++;
 		}
 		rcu_read_unlock();
-		if (!(b & 1023))
+		if (!(b & 255))
 			cond_resched();
 	}
 	return n;
@@ -1130,18 +1184,15 @@ static int natgw_nl_session_count(struct sk_buff *skb, struct genl_info *info)
 	u64 n;
 	int ret;
 
-	mutex_lock(&nn->lock);
 	ret = natgw_sess_filter(nn, info->attrs, info->extack, &f);
-	if (!ret) {
-		n = natgw_session_count_matching(nn, &f);
-		ret = natgw_reply(info, NATGW_CMD_SESSION_COUNT, natgw_fill_count, &n);
-	}
-	mutex_unlock(&nn->lock);
-	return ret;
+	if (ret)
+		return ret;
+	n = natgw_session_count_matching(nn, &f);
+	return natgw_reply(info, NATGW_CMD_SESSION_COUNT, natgw_fill_count, &n);
 }
 
 struct natgw_flushed {
-	const struct natgw_gw *gw;
+	const char *gw_name;
 	u64 n;
 };
 
@@ -1149,30 +1200,45 @@ static int natgw_fill_flushed(struct sk_buff *skb, void *obj)
 {
 	const struct natgw_flushed *f = obj;
 
-	if (f->gw && nla_put_string(skb, NATGW_A_GW_NAME, f->gw->name))
+	if (f->gw_name && nla_put_string(skb, NATGW_A_GW_NAME, f->gw_name))
 		return -EMSGSIZE;
 	return natgw_fill_count(skb, (void *)&f->n);
 }
 
+/* A flush is a change a dump reader should know of; under natgw_net.lock. */
+static void natgw_flush_bump(struct natgw_net *nn)
+{
+	WRITE_ONCE(nn->gen, nn->gen + 1);
+}
+
+/*
+ * The walk runs without natgw_net.lock (natgw_session_kill() is safe
+ * against every other killer); the generation changes before and after it,
+ * so that any dump call that overlaps it is flagged.
+ */
 static int natgw_nl_session_flush(struct sk_buff *skb, struct genl_info *info)
 {
 	struct natgw_net *nn = natgw_info_net(info);
+	struct nlattr *name = info->attrs[NATGW_A_GW_NAME];
 	struct natgw_sess_filter f;
 	struct natgw_flushed done;
 	int ret;
 
-	mutex_lock(&nn->lock);
 	ret = natgw_sess_filter(nn, info->attrs, info->extack, &f);
-	if (!ret) {
-		done.gw = f.gw;
-		done.n = natgw_session_kill_matching(nn, natgw_sess_match, &f);
-		natgw_config_event(info, NATGW_CMD_SESSION_FLUSH,
-				   natgw_fill_flushed, &done);
-		ret = natgw_reply(info, NATGW_CMD_SESSION_FLUSH, natgw_fill_count,
-				  &done.n);
-	}
+	if (ret)
+		return ret;
+	mutex_lock(&nn->lock);
+	natgw_flush_bump(nn);
 	mutex_unlock(&nn->lock);
-	return ret;
+	done.gw_name = name ? nla_data(name) : NULL;
+	done.n = natgw_session_kill_matching(nn, natgw_sess_match, &f);
+	mutex_lock(&nn->lock);
+	natgw_flush_bump(nn);
+	natgw_config_event(info, NATGW_CMD_SESSION_FLUSH, natgw_fill_flushed,
+			   &done);
+	mutex_unlock(&nn->lock);
+	return natgw_reply(info, NATGW_CMD_SESSION_FLUSH, natgw_fill_count,
+			   &done.n);
 }
 
 /* ---- timeouts, quotas -------------------------------------------------- */
@@ -1406,7 +1472,7 @@ static void natgw_events_lost_report(struct natgw_net *nn)
 
 	if (lost == atomic64_read(&nn->events_reported))
 		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	msg = genlmsg_new(nla_total_size_64bit(sizeof(u64)), GFP_ATOMIC);
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &natgw_family, 0,
@@ -1422,7 +1488,7 @@ static void natgw_events_lost_report(struct natgw_net *nn)
 		atomic64_set(&nn->events_reported, lost);
 }
 
-static void natgw_event_send(struct natgw_net *nn, struct sk_buff *msg)
+void natgw_nl_event_send(struct natgw_net *nn, struct sk_buff *msg)
 {
 	natgw_events_lost_report(nn);
 	if (genlmsg_multicast_netns(&natgw_family, nn->net, msg, 0,
@@ -1430,16 +1496,41 @@ static void natgw_event_send(struct natgw_net *nn, struct sk_buff *msg)
 		atomic64_inc(&nn->events_lost);
 }
 
-void natgw_nl_session_event(struct natgw_net *nn,
-			    const struct natgw_session *s, u8 cmd)
+/*
+ * Events are allocated at the size they need (under 200 bytes), not a
+ * page: there may be tens of thousands a second, all GFP_ATOMIC.
+ */
+static size_t natgw_session_msg_size(void)
+{
+	return nla_total_size(NATGW_NAME_MAX) +		/* GW_NAME */
+	       2 * nla_total_size(sizeof(u8)) +		/* PROTO, KIND */
+	       3 * nla_total_size(sizeof(__be32)) +	/* IN, EIP, REM_ADDR */
+	       3 * nla_total_size(sizeof(u16)) +	/* IN, EIP, REM_PORT */
+	       3 * nla_total_size(sizeof(u32)) +	/* ENTRY_ID, TIMEOUT, AGE */
+	       2 * nla_total_size_64bit(sizeof(u64)) +	/* BYTES_OUT, _IN */
+	       nla_total_size(sizeof(u8)) +		/* TCP_STATE */
+	       nla_total_size_64bit(sizeof(u64));	/* START */
+}
+
+static size_t natgw_portalloc_msg_size(void)
+{
+	return nla_total_size(NATGW_NAME_MAX) +		/* GW_NAME */
+	       nla_total_size(sizeof(u8)) +		/* PROTO */
+	       3 * nla_total_size(sizeof(__be32)) +	/* IN, EIP, REM_ADDR */
+	       2 * nla_total_size(sizeof(u16));		/* IN, REM_PORT */
+}
+
+struct sk_buff *natgw_nl_session_event_build(struct natgw_net *nn,
+					     const struct natgw_session *s,
+					     u8 cmd)
 {
 	struct sk_buff *msg;
 	void *hdr;
 
 	if (!READ_ONCE(natgw_genl_live) ||
 	    !genl_has_listeners(&natgw_family, nn->net, NATGW_GRP_NATLOG))
-		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+		return NULL;
+	msg = genlmsg_new(natgw_session_msg_size(), GFP_ATOMIC);
 	if (!msg)
 		goto lost;
 	hdr = genlmsg_put(msg, 0, 0, &natgw_family, 0, cmd);
@@ -1450,10 +1541,19 @@ void natgw_nl_session_event(struct natgw_net *nn,
 		goto lost;
 	}
 	genlmsg_end(msg, hdr);
-	natgw_event_send(nn, msg);
-	return;
+	return msg;
 lost:
 	atomic64_inc(&nn->events_lost);
+	return NULL;
+}
+
+void natgw_nl_session_event(struct natgw_net *nn,
+			    const struct natgw_session *s, u8 cmd)
+{
+	struct sk_buff *msg = natgw_nl_session_event_build(nn, s, cmd);
+
+	if (msg)
+		natgw_nl_event_send(nn, msg);
 }
 
 void natgw_nl_portalloc_event(struct natgw_net *nn, const struct natgw_gw *gw,
@@ -1466,7 +1566,7 @@ void natgw_nl_portalloc_event(struct natgw_net *nn, const struct natgw_gw *gw,
 	if (!READ_ONCE(natgw_genl_live) ||
 	    !genl_has_listeners(&natgw_family, nn->net, NATGW_GRP_NATLOG))
 		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	msg = genlmsg_new(natgw_portalloc_msg_size(), GFP_ATOMIC);
 	if (!msg)
 		goto lost;
 	hdr = genlmsg_put(msg, 0, 0, &natgw_family, 0,
@@ -1482,7 +1582,7 @@ void natgw_nl_portalloc_event(struct natgw_net *nn, const struct natgw_gw *gw,
 		goto lost;
 	}
 	genlmsg_end(msg, hdr);
-	natgw_event_send(nn, msg);
+	natgw_nl_event_send(nn, msg);
 	return;
 lost:
 	atomic64_inc(&nn->events_lost);
@@ -1494,14 +1594,14 @@ lost:
 	.cmd = NATGW_CMD_##c, .doit = fn, .policy = pol,	\
 	.maxattr = NATGW_A_MAX, .flags = fl,			\
 }
-#define NATGW_DUMPIT(c, fn, pol) {				\
+#define NATGW_DUMPIT(c, fn, pol, fl) {				\
 	.cmd = NATGW_CMD_##c, .dumpit = fn, .policy = pol,	\
-	.maxattr = NATGW_A_MAX,					\
+	.maxattr = NATGW_A_MAX, .flags = fl,			\
 }
 
 static const struct genl_ops natgw_ops[] = {
-	NATGW_DOIT(GW_NEW, natgw_nl_gw_new, natgw_gw_new_policy, GENL_ADMIN_PERM),
-	NATGW_DOIT(GW_DEL, natgw_nl_gw_del, natgw_gw_del_policy, GENL_ADMIN_PERM),
+	NATGW_DOIT(GW_NEW, natgw_nl_gw_new, natgw_gw_new_policy, GENL_UNS_ADMIN_PERM),
+	NATGW_DOIT(GW_DEL, natgw_nl_gw_del, natgw_gw_del_policy, GENL_UNS_ADMIN_PERM),
 	{
 		.cmd = NATGW_CMD_GW_GET,
 		.doit = natgw_nl_gw_get,
@@ -1509,31 +1609,34 @@ static const struct genl_ops natgw_ops[] = {
 		.policy = natgw_name_policy,
 		.maxattr = NATGW_A_MAX,
 	},
-	NATGW_DOIT(GW_SET, natgw_nl_gw_set, natgw_gw_set_policy, GENL_ADMIN_PERM),
-	NATGW_DOIT(EIP_NEW, natgw_nl_eip_new, natgw_eip_policy, GENL_ADMIN_PERM),
-	NATGW_DOIT(EIP_DEL, natgw_nl_eip_del, natgw_eip_policy, GENL_ADMIN_PERM),
-	NATGW_DUMPIT(EIP_GET, natgw_nl_eip_dump, natgw_name_policy),
-	NATGW_DOIT(SNAT_NEW, natgw_nl_snat_new, natgw_snat_policy, GENL_ADMIN_PERM),
-	NATGW_DOIT(SNAT_SET, natgw_nl_snat_set, natgw_snat_policy, GENL_ADMIN_PERM),
-	NATGW_DOIT(SNAT_DEL, natgw_nl_snat_del, natgw_snat_policy, GENL_ADMIN_PERM),
-	NATGW_DUMPIT(SNAT_GET, natgw_nl_snat_dump, natgw_name_policy),
-	NATGW_DOIT(DNAT_NEW, natgw_nl_dnat_new, natgw_dnat_policy, GENL_ADMIN_PERM),
-	NATGW_DOIT(DNAT_SET, natgw_nl_dnat_set, natgw_dnat_policy, GENL_ADMIN_PERM),
-	NATGW_DOIT(DNAT_DEL, natgw_nl_dnat_del, natgw_dnat_policy, GENL_ADMIN_PERM),
-	NATGW_DUMPIT(DNAT_GET, natgw_nl_dnat_dump, natgw_name_policy),
-	NATGW_DUMPIT(SESSION_GET, natgw_nl_session_dump, natgw_session_policy),
+	NATGW_DOIT(GW_SET, natgw_nl_gw_set, natgw_gw_set_policy, GENL_UNS_ADMIN_PERM),
+	NATGW_DOIT(EIP_NEW, natgw_nl_eip_new, natgw_eip_policy, GENL_UNS_ADMIN_PERM),
+	NATGW_DOIT(EIP_DEL, natgw_nl_eip_del, natgw_eip_policy, GENL_UNS_ADMIN_PERM),
+	NATGW_DUMPIT(EIP_GET, natgw_nl_eip_dump, natgw_name_policy, 0),
+	NATGW_DOIT(SNAT_NEW, natgw_nl_snat_new, natgw_snat_policy, GENL_UNS_ADMIN_PERM),
+	NATGW_DOIT(SNAT_SET, natgw_nl_snat_set, natgw_snat_policy, GENL_UNS_ADMIN_PERM),
+	NATGW_DOIT(SNAT_DEL, natgw_nl_snat_del, natgw_snat_policy, GENL_UNS_ADMIN_PERM),
+	NATGW_DUMPIT(SNAT_GET, natgw_nl_snat_dump, natgw_name_policy, 0),
+	NATGW_DOIT(DNAT_NEW, natgw_nl_dnat_new, natgw_dnat_policy, GENL_UNS_ADMIN_PERM),
+	NATGW_DOIT(DNAT_SET, natgw_nl_dnat_set, natgw_dnat_policy, GENL_UNS_ADMIN_PERM),
+	NATGW_DOIT(DNAT_DEL, natgw_nl_dnat_del, natgw_dnat_policy, GENL_UNS_ADMIN_PERM),
+	NATGW_DUMPIT(DNAT_GET, natgw_nl_dnat_dump, natgw_name_policy, 0),
+	NATGW_DUMPIT(SESSION_GET, natgw_nl_session_dump, natgw_session_policy,
+		     GENL_UNS_ADMIN_PERM),
 	NATGW_DOIT(SESSION_FLUSH, natgw_nl_session_flush, natgw_session_policy,
-		   GENL_ADMIN_PERM),
-	NATGW_DOIT(SESSION_COUNT, natgw_nl_session_count, natgw_session_policy, 0),
+		   GENL_UNS_ADMIN_PERM),
+	NATGW_DOIT(SESSION_COUNT, natgw_nl_session_count, natgw_session_policy,
+		   GENL_UNS_ADMIN_PERM),
 	NATGW_DOIT(TIMEOUT_GET, natgw_nl_timeout_get, natgw_empty_policy, 0),
 	NATGW_DOIT(TIMEOUT_SET, natgw_nl_timeout_set, natgw_timeout_policy,
-		   GENL_ADMIN_PERM),
+		   GENL_UNS_ADMIN_PERM),
 	{
 		.cmd = NATGW_CMD_STATS_GET,
 		.start = natgw_nl_stats_start,
 		.dumpit = natgw_nl_stats_dump,
 		.policy = natgw_name_policy,
 		.maxattr = NATGW_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	NATGW_DOIT(QUOTA_GET, natgw_nl_quota_get, natgw_empty_policy, 0),
 };
@@ -1543,6 +1646,7 @@ static struct genl_family natgw_family __ro_after_init = {
 	.version	= NATGW_GENL_VERSION,
 	.maxattr	= NATGW_A_MAX,
 	.netnsok	= true,
+	.parallel_ops	= true,	/* every command does its own locking */
 	.module		= THIS_MODULE,
 	.ops		= natgw_ops,
 	.n_ops		= ARRAY_SIZE(natgw_ops),

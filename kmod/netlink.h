@@ -12,6 +12,7 @@ struct natgw_gw;
 struct natgw_eip;
 struct natgw_session;
 struct natgw_tuple;
+struct sk_buff;
 
 int natgw_genl_init(void);
 void natgw_genl_uninit(void);
@@ -19,6 +20,15 @@ void natgw_genl_uninit(void);
 /* natlog events; cheap when nobody listens.  Any context. */
 void natgw_nl_session_event(struct natgw_net *nn,
 			    const struct natgw_session *s, u8 cmd);
+/*
+ * The same in two steps, for a caller that must send under a lock what it
+ * cannot allocate there: build (NULL when nobody listens or the event is
+ * lost, which is counted), then send, or drop with consume_skb().
+ */
+struct sk_buff *natgw_nl_session_event_build(struct natgw_net *nn,
+					     const struct natgw_session *s,
+					     u8 cmd);
+void natgw_nl_event_send(struct natgw_net *nn, struct sk_buff *msg);
 void natgw_nl_portalloc_event(struct natgw_net *nn, const struct natgw_gw *gw,
 			      const struct natgw_eip *eip,
 			      const struct natgw_tuple *t);

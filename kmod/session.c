@@ -69,15 +69,15 @@ int natgw_session_table_init(struct natgw_net *nn)
 {
 	struct natgw_session_table *tbl = &nn->sessions;
 	unsigned int i, n = roundup_pow_of_two(natgw_hash_buckets);
+	struct hlist_head *buckets;
 
-	tbl->buckets = kvcalloc(n, sizeof(*tbl->buckets), GFP_KERNEL_ACCOUNT);
-	if (!tbl->buckets)
+	buckets = kvcalloc(n, sizeof(*buckets), GFP_KERNEL_ACCOUNT);
+	if (!buckets)
 		return -ENOMEM;
 	tbl->locks = kvmalloc_array(NATGW_LOCKS, sizeof(*tbl->locks),
 				    GFP_KERNEL_ACCOUNT);
 	if (!tbl->locks) {
-		kvfree(tbl->buckets);
-		tbl->buckets = NULL;
+		kvfree(buckets);
 		return -ENOMEM;
 	}
 	for (i = 0; i < NATGW_LOCKS; i++)
@@ -86,6 +86,8 @@ int natgw_session_table_init(struct natgw_net *nn)
 	get_random_bytes(&tbl->key, sizeof(tbl->key));
 	atomic_set(&tbl->count, 0);
 	tbl->gc_next = 0;
+	/* last: lock-free walkers (natgw_session_buckets()) find it ready */
+	smp_store_release(&tbl->buckets, buckets);
 	queue_delayed_work(system_power_efficient_wq, &tbl->gc,
 			   NATGW_GC_INTERVAL);
 	return 0;
@@ -96,20 +98,39 @@ static bool natgw_match_all(const struct natgw_session *s, const void *arg)
 	return true;
 }
 
-/* Called once no packet can reach the table (hooks gone). */
+static unsigned int natgw_kill_bucket(struct natgw_net *nn,
+				      struct hlist_head *head,
+				      bool (*match)(const struct natgw_session *s,
+						    const void *arg),
+				      const void *arg);
+
+/*
+ * Called once no packet can reach the table (hooks gone).  Walkers without
+ * natgw_net.lock (session dumps, counts, flushes) stop at the table's
+ * unpublication; after a grace period none is left in it.
+ */
 void natgw_session_table_uninit(struct natgw_net *nn)
 {
 	struct natgw_session_table *tbl = &nn->sessions;
+	struct hlist_head *buckets = tbl->buckets;
+	unsigned int b;
 
-	if (!tbl->buckets)
+	if (!buckets)
 		return;
 	cancel_delayed_work_sync(&tbl->gc);
-	natgw_session_kill_matching(nn, natgw_match_all, NULL);
+	WRITE_ONCE(tbl->buckets, NULL);
+	synchronize_rcu();
+	for (b = 0; b <= tbl->mask && atomic_read(&tbl->count); b++) {
+		rcu_read_lock();
+		natgw_kill_bucket(nn, &buckets[b], natgw_match_all, NULL);
+		rcu_read_unlock();
+		if (!(b & 1023))
+			cond_resched();
+	}
 	WARN_ON(atomic_read(&tbl->count));
 	kvfree(tbl->locks);
-	kvfree(tbl->buckets);
+	kvfree(buckets);
 	tbl->locks = NULL;
-	tbl->buckets = NULL;
 }
 
 struct natgw_session *natgw_session_lookup(struct natgw_net *nn,
@@ -331,6 +352,7 @@ int natgw_session_insert(struct natgw_net *nn, struct natgw_session *s)
 {
 	struct natgw_session_table *tbl = &nn->sessions;
 	u32 b0 = natgw_hash(tbl, &s->th[0].t), b1 = natgw_hash(tbl, &s->th[1].t);
+	struct sk_buff *msg;
 	int ret = -EEXIST;
 
 	s->th[NATGW_DIR_ORIG].t.dir = NATGW_DIR_ORIG;
@@ -339,6 +361,7 @@ int natgw_session_insert(struct natgw_net *nn, struct natgw_session *s)
 	s->start_wall = (u32)ktime_get_real_seconds();
 	/* readers treat a session whose time is up as gone: set it first */
 	s->expires = s->start + natgw_lifetime(nn, s) * HZ;
+	msg = natgw_nl_session_event_build(nn, s, NATGW_CMD_SESSION_NEW_NTF);
 
 	natgw_lock_pair(tbl, b0, b1);
 	if (natgw_chain_has(&tbl->buckets[b0], &s->th[0].t) ||
@@ -347,17 +370,26 @@ int natgw_session_insert(struct natgw_net *nn, struct natgw_session *s)
 	natgw_ref(s);
 	hlist_add_head_rcu(&s->th[0].node, &tbl->buckets[b0]);
 	hlist_add_head_rcu(&s->th[1].node, &tbl->buckets[b1]);
-	atomic_inc(&tbl->gen);
+	/*
+	 * Announce it before unlocking: whoever ends it (another CPU's
+	 * lookup, the collector, a flush) takes these locks first and
+	 * reports the end after them, so a listener never sees a session
+	 * end before it started.
+	 */
+	if (msg)
+		natgw_nl_event_send(nn, msg);
+	msg = NULL;
 	ret = 0;
 out:
 	natgw_unlock_pair(tbl, b0, b1);
+	if (msg)
+		consume_skb(msg);	/* lost the race: no session, no event */
 	if (!ret) {
 		natgw_account(s, 1);
 		natgw_stats_inc(s->eip->gw->stats, created);
 		natgw_stats_inc(s->eip->stats, created);
 		if (s->rule)
 			natgw_stats_inc(s->rule->stats, created);
-		natgw_nl_session_event(nn, s, NATGW_CMD_SESSION_NEW_NTF);
 	}
 	return ret;
 }
@@ -380,7 +412,6 @@ bool natgw_session_kill(struct natgw_net *nn, struct natgw_session *s)
 		s->flags |= NATGW_SF_DEAD;
 		hlist_del_rcu(&s->th[0].node);
 		hlist_del_rcu(&s->th[1].node);
-		atomic_inc(&tbl->gen);
 	}
 	natgw_unlock_pair(tbl, b0, b1);
 	if (dead)
@@ -400,31 +431,54 @@ bool natgw_session_kill(struct natgw_net *nn, struct natgw_session *s)
 	return true;
 }
 
+/* Under rcu_read_lock(): one chain, so that a walk is bounded per step. */
+static unsigned int natgw_kill_bucket(struct natgw_net *nn,
+				      struct hlist_head *head,
+				      bool (*match)(const struct natgw_session *s,
+						    const void *arg),
+				      const void *arg)
+{
+	struct natgw_session *s;
+	struct natgw_thash *th;
+	unsigned int n = 0;
+
+	hlist_for_each_entry_rcu(th, head, node) {
+		if (th->t.dir != NATGW_DIR_ORIG)
+			continue;
+		s = container_of(th, struct natgw_session, th[0]);
+		if (!match(s, arg))
+			continue;
+		natgw_session_kill(nn, s);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Without natgw_net.lock (a flush) or with it (a configuration change):
+ * one bucket per read-side section, the table taken anew each time.
+ */
 unsigned int natgw_session_kill_matching(struct natgw_net *nn,
 					 bool (*match)(const struct natgw_session *s,
 						       const void *arg),
 					 const void *arg)
 {
 	struct natgw_session_table *tbl = &nn->sessions;
-	struct natgw_session *s;
-	struct natgw_thash *th;
+	struct hlist_head *buckets;
 	unsigned int b, n = 0;
 
-	if (!tbl->buckets || !atomic_read(&tbl->count))
+	if (!atomic_read(&tbl->count))
 		return 0;
-	for (b = 0; b <= tbl->mask; b++) {
+	for (b = 0;; b++) {
 		rcu_read_lock();
-		hlist_for_each_entry_rcu(th, &tbl->buckets[b], node) {
-			if (th->t.dir != NATGW_DIR_ORIG)
-				continue;
-			s = container_of(th, struct natgw_session, th[0]);
-			if (!match(s, arg))
-				continue;
-			natgw_session_kill(nn, s);
-			n++;
+		buckets = natgw_session_buckets(tbl);
+		if (!buckets || b > tbl->mask) {
+			rcu_read_unlock();
+			break;
 		}
+		n += natgw_kill_bucket(nn, &buckets[b], match, arg);
 		rcu_read_unlock();
-		if (!(b & 1023))
+		if (!(b & 255))
 			cond_resched();
 	}
 	return n;

@@ -81,7 +81,6 @@ struct natgw_session_table {
 	unsigned int mask;
 	siphash_key_t key;
 	atomic_t count;
-	atomic_t gen;			/* bumped on every insert and removal */
 	spinlock_t *locks;		/* NATGW_LOCKS, striped by bucket */
 	struct delayed_work gc;
 	unsigned int gc_next;		/* next bucket the collector visits */
@@ -118,6 +117,20 @@ unsigned int natgw_session_kill_matching(struct natgw_net *nn,
 					 bool (*match)(const struct natgw_session *s,
 						       const void *arg),
 					 const void *arg);
+
+/*
+ * The buckets, for a walker that does not hold natgw_net.lock (session
+ * dumps, counts, flushes): NULL when the namespace has no table (any more).
+ * Only valid inside the RCU read-side section it was read in: the table is
+ * unpublished, a grace period passes, then it is freed.  The table's mask,
+ * key and locks are ready before the buckets are published.
+ */
+static inline struct hlist_head *
+natgw_session_buckets(struct natgw_session_table *tbl)
+{
+	/* pairs with smp_store_release() in natgw_session_table_init() */
+	return smp_load_acquire(&tbl->buckets);
+}
 
 static inline bool natgw_tuple_eq(const struct natgw_tuple *a,
 				  const struct natgw_tuple *b)

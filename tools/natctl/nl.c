@@ -435,8 +435,10 @@ static int report(struct nl_err *err)
 		add_quota_value(err->msg, sizeof(err->msg));
 		return nerr("%s", err->msg);
 	}
+	/* genetlink refuses before natgw sees the request: no message */
 	if (err->code == EPERM)
-		return nerr("Operation not permitted (need CAP_NET_ADMIN)");
+		return nerr("%s: Operation not permitted (need CAP_NET_ADMIN)",
+			    cmd);
 	if (err->code == EBADMSG)
 		return nerr("%s: malformed reply from the kernel (natctl and natgw.ko of different versions?)",
 			    cmd);
@@ -656,10 +658,13 @@ void nl_close(struct nl *nl)
 int nl_join(struct nl *nl, uint32_t group, const char *name)
 {
 	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group,
-				  sizeof(group)) < 0)
-		return nerr("cannot join multicast group \"%s\": %s", name,
-			    strerror(errno));
-	return 0;
+				  sizeof(group)) == 0)
+		return 0;
+	if (errno == EPERM)	/* the natlog group shows every flow */
+		return nerr("cannot join multicast group \"%s\": %s (need CAP_NET_ADMIN)",
+			    name, strerror(errno));
+	return nerr("cannot join multicast group \"%s\": %s", name,
+		    strerror(errno));
 }
 
 /*

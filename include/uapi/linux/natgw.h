@@ -8,7 +8,10 @@
  * Transport: generic netlink family NATGW_GENL_NAME, version
  * NATGW_GENL_VERSION.  The family is per network namespace (netnsok): every
  * object lives in the namespace of the socket that created it.  Every command
- * that changes state needs CAP_NET_ADMIN in that namespace.  Refusals carry
+ * that changes state, SESSION_GET, SESSION_COUNT, STATS_GET and the natlog
+ * group need CAP_NET_ADMIN in the user namespace owning that namespace
+ * (GENL_UNS_ADMIN_PERM, GENL_MCAST_CAP_NET_ADMIN); the configuration GETs
+ * and the config group are open to any user of it.  Refusals carry
  * an extended ACK message and, where one attribute is at fault, its offset.
  *
  * Objects
@@ -82,7 +85,8 @@
  * @NATGW_CMD_SESSION_GET: dump sessions.  Filters: %NATGW_A_GW_NAME,
  *	%NATGW_A_SESS_PROTO, %NATGW_A_SESS_IN_ADDR, %NATGW_A_SESS_REM_ADDR,
  *	%NATGW_A_SESS_EIP_ADDR, %NATGW_A_SESS_EIP_PORT.  A dump that raced with
- *	table changes is flagged with NLM_F_DUMP_INTR.
+ *	a configuration change or a flush is flagged with NLM_F_DUMP_INTR;
+ *	sessions created or ended meanwhile are not (a dump is a walk).
  * @NATGW_CMD_SESSION_FLUSH: end the sessions matching the same filters.
  *	Replies with %NATGW_A_SESS_COUNT, the number ended.
  * @NATGW_CMD_SESSION_COUNT: count the sessions matching the same filters.
