@@ -17,7 +17,9 @@
  * acknowledgment number does the same for the other side.  That is
  * conntrack's RST check at 64 KiB granularity: a blind attacker who knows
  * the full 5-tuple must hit 3 blocks of 65536, a chance of 1 in 21845 per
- * guess, and an out-of-window RST leaves the session as it was.
+ * guess, and an out-of-window RST leaves the session as it was.  The
+ * client's ACK that completes the handshake is checked the same way against
+ * the server's SYN-ACK.
  */
 #ifndef _NATGW_TCPTRACK_H
 #define _NATGW_TCPTRACK_H
@@ -94,7 +96,14 @@ static inline void natgw_tcp_step(struct natgw_tcp_track *t, int dir,
 		     (t->bits & NATGW_TCP_FIN_SEEN(1)) ?
 			NATGW_TCP_TIME_WAIT : NATGW_TCP_FIN_WAIT;
 	} else if ((flags & NATGW_TCPF_ACK) && !dir &&
-		   st == NATGW_TCP_SYN_RECV) {
+		   st == NATGW_TCP_SYN_RECV &&
+		   natgw_tcp_near(ack, t->seq_hi[1])) {
+		/*
+		 * The handshake completes only with an ACK of the server's
+		 * SYN: a spoofer who never saw the SYN-ACK cannot make its
+		 * session established (answered), which would keep it from
+		 * eviction under a flood.
+		 */
 		st = NATGW_TCP_ESTABLISHED;
 	}
 	t->state = st;

@@ -49,6 +49,27 @@ static void test_handshake_and_close(void)
 	CHECK(t.state == NATGW_TCP_TIME_WAIT, "after both FINs: %u", t.state);
 }
 
+/*
+ * A blind ACK (a spoofed client that never saw the SYN-ACK) does not
+ * complete the handshake; the real one does.
+ */
+static void test_blind_ack(void)
+{
+	static const u32 off[] = { 0x20000, 0x80000000, 0xfffe0000 };
+	struct natgw_tcp_track t = { .state = NATGW_TCP_SYN_SENT };
+	unsigned int i;
+
+	natgw_tcp_step(&t, C, SY, 1000, 0, 0);
+	natgw_tcp_step(&t, S, SY | A, 5000, 1001, 0);
+	for (i = 0; i < ARRAY_SIZE(off); i++) {
+		natgw_tcp_step(&t, C, A, 1001, 5001 + off[i], 0);
+		CHECK(t.state == NATGW_TCP_SYN_RECV,
+		      "ACK %#x off the SYN-ACK established: %u", off[i], t.state);
+	}
+	natgw_tcp_step(&t, C, A, 1001, 5001, 0);
+	CHECK(t.state == NATGW_TCP_ESTABLISHED, "the real ACK: %u", t.state);
+}
+
 /* RSTs out of the window change nothing, from either side. */
 static void test_rst_out_of_window(void)
 {
@@ -204,6 +225,7 @@ static void test_random_vs_naive(void)
 
 const struct unit_test tcptrack_tests[] = {
 	{ "tcptrack_handshake_and_close", test_handshake_and_close },
+	{ "tcptrack_blind_ack", test_blind_ack },
 	{ "tcptrack_rst_out_of_window", test_rst_out_of_window },
 	{ "tcptrack_rst_in_window", test_rst_in_window },
 	{ "tcptrack_rst_refusing_syn", test_rst_refusing_syn },
