@@ -27,7 +27,10 @@
 # Each subtest is a function run by ksft_run in a subshell with errexit and
 # pipefail: the first command or assertion that fails ends the subtest and
 # its location is reported.  Shell variables set in a subtest do not outlive
-# it; namespaces and kernel state do, until cleanup.
+# it; namespaces and kernel state do, until cleanup.  A subtest is skipped
+# only by its own decision, ksft_skip REASON; any other exit status 4 fails
+# it.  The script's setup runs under ksft_setup FUNCTION, which checks
+# every step in the same way and fails the script at the first that fails.
 #
 # The repository is seen at the same path inside the VM as on the host, so
 # NATCTL and NATGW_KO point into the tree whichever side runs the test.
@@ -243,18 +246,48 @@ ksft_plan()
 	echo "1..$1"
 }
 
-# Skip the whole script (before or instead of its subtests).
+# Skip the whole script (before or instead of its subtests), giving the
+# reason.  The "# SKIP" line is what tells run.sh that exit status 4 is a
+# decision and not some tool's status; subtests planned but not run are
+# counted as skipped by run.sh, which names them.
 ksft_exit_skip()
 {
 	echo "# SKIP $*"
+	[[ -n $ksft_planned ]] &&
+		echo "# SKIP $((ksft_planned - ksft_num)) of $ksft_planned planned subtests not run"
 	exit "$KSFT_SKIP"
 }
 
-# Inside a subtest: skip it, giving the reason.
+# Inside a subtest: skip it, giving the reason.  It leaves a mark for
+# ksft_run: only a subtest that called ksft_skip is skipped, whereas a
+# command that happens to exit with status 4 fails it like any other.
 ksft_skip()
 {
 	echo "$*"
+	echo "$*" >"$ksft_tmp/skipped"
 	exit "$KSFT_SKIP"
+}
+
+# ksft_setup FUNCTION [ARG...]: run the script's setup, every step of it
+# checked (as a subtest's are), before the plan.  The first step that fails
+# ends the script as failed, saying where.  Call it as a command of its
+# own, never on the left of || or &&, where bash ignores errexit.
+ksft_setup()
+{
+	local log=$ksft_tmp/setup.log rc
+
+	(
+		set -eE -o pipefail
+		sub=$BASHPID
+		trap 'ksft_rc=$?; [[ $BASHPID == "$sub" ]] &&
+			ksft_errtrap $ksft_rc "$BASH_COMMAND"' ERR
+		"$@"
+	) >"$log" 2>&1 </dev/null
+	rc=$?
+	((rc == 0)) && return 0
+	sed 's/^/# /' "$log"
+	echo "# setup failed: $* (exit $rc)"
+	exit "$KSFT_FAIL"
 }
 
 # Where a subtest failed: the innermost frame outside this file, and the
@@ -285,6 +318,7 @@ ksft_run()
 	local name=$1 log=$ksft_tmp/subtest.log rc
 
 	shift
+	rm -f "$ksft_tmp/skipped"
 	(
 		set -eE -o pipefail
 		# errtrace also hands the trap to command substitutions, whose
@@ -302,13 +336,16 @@ ksft_run()
 		ksft_pass=$((ksft_pass + 1))
 		echo "ok $ksft_num $name"
 		;;
-	"$KSFT_SKIP")
-		ksft_skip=$((ksft_skip + 1))
-		echo "ok $ksft_num $name # SKIP $(tail -n 1 "$log")"
-		;;
 	*)
+		if ((rc == KSFT_SKIP)) && [[ -e $ksft_tmp/skipped ]]; then
+			ksft_skip=$((ksft_skip + 1))
+			echo "ok $ksft_num $name # SKIP $(head -n 1 "$ksft_tmp/skipped")"
+			return
+		fi
 		ksft_fail=$((ksft_fail + 1))
 		sed 's/^/# /' "$log"
+		((rc == KSFT_SKIP)) &&
+			echo "# exit status 4 without ksft_skip: a failure, not a skip"
 		echo "not ok $ksft_num $name"
 		;;
 	esac
