@@ -59,7 +59,7 @@ run_script()
 {
 	local line why
 
-	s_pass=0 s_fail=0 s_skip=0 s_plan= s_skipwhy= s_skipped=()
+	s_pass=0 s_fail=0 s_skip=0 s_plan='' s_skipwhy='' s_skipped=()
 	while IFS= read -r line; do
 		case $line in
 		"not ok "[0-9]*) s_fail=$((s_fail + 1)) ;;
@@ -120,14 +120,17 @@ account()
 			s_fail=$((s_fail + (missing ? missing : 1)))
 		elif [[ -n $s_skipwhy ]] && ((missing || ran == 0)); then
 			why=$s_skipwhy
-			# skipped before its plan: count the subtests of the
-			# script's "ksft_plan N", if it has one such line
-			if [[ -z $s_plan ]]; then
+			if [[ -n $s_plan ]]; then
+				why="$missing of $s_plan planned subtests not run: $why"
+			else
+				# skipped before its plan: count the subtests of
+				# the script's "ksft_plan N", if it has one
 				missing=$(sed -n 's/^ksft_plan \([0-9][0-9]*\)$/\1/p' "$t" 2>/dev/null)
 				[[ $missing =~ ^[0-9]+$ ]] || missing=1
+				why="the whole script ($missing planned subtests) before its plan: $why"
 			fi
 			s_skip=$((s_skip + missing))
-			skipped "$name: ${s_plan:+$missing of $s_plan planned }subtests not run${s_plan:- (the whole script, $missing)}: $why"
+			skipped "$name: $why"
 		else
 			s_fail=$((s_fail + missing))
 		fi
@@ -190,7 +193,7 @@ for t in "${scripts[@]}"; do
 	progress "start $name"
 	if [[ ! -f $t ]]; then
 		echo "# $t: no such test"
-		s_pass=0 s_fail=0 s_skip=0 s_plan= s_skipwhy= s_skipped=()
+		s_pass=0 s_fail=0 s_skip=0 s_plan='' s_skipwhy='' s_skipped=()
 		account "$num" "$name" 1
 		progress "done $name"
 		continue
