@@ -403,6 +403,36 @@ natgw_load()
 	fi
 }
 
+# What natgw holds, for checks that it returns to a baseline: "gateways G
+# sessions S", summed over the initial namespace and every named one.
+natgw_holds()
+{
+	local ns g=0 s=0 out n
+
+	for ns in "" $(ip netns list 2>/dev/null | cut -d ' ' -f 1); do
+		out=$(natctl ${ns:+-n "$ns"} -j gateway show) || return
+		n=$(grep -o '"name":' <<<"$out" | wc -l)
+		g=$((g + n))
+		n=$(natctl ${ns:+-n "$ns"} session count) || return
+		s=$((s + n))
+	done
+	echo "gateways $g sessions $s"
+}
+
+# Objects in use in the slab cache of natgw's sessions (which SLUB may
+# share with another cache of the same size: compare with a baseline,
+# allowing SESSION_SLAB_SLACK for freed objects that per-CPU slabs keep).
+# Fails if the cache is not there.
+session_slab()
+{
+	local f=/sys/kernel/slab/natgw_session/objects
+
+	[[ -r $f ]] || { echo "no $f" >&2; return 1; }
+	cut -d ' ' -f 1 "$f"
+}
+# shellcheck disable=SC2034 # used by the scripts
+SESSION_SLAB_SLACK=$((2 * $(nproc) * 64))
+
 # wait_until SECONDS CMD [ARG...]: poll CMD every 0.1 s until it succeeds;
 # fail (saying so, with the last attempt's stderr) if it has not after
 # SECONDS.  A command that is not there (status 127) will not appear by
