@@ -645,7 +645,7 @@ serve()
 
 	shift
 	spawn "$ns" "$PYTHON" -I -S -c "$serve_py" "$ready" "$@"
-	wait_until 10 test -e "$ready"
+	wait_until 60 test -e "$ready"
 }
 
 # expect_peer ANSWER ADDR: a server answered, and saw ADDR as the peer.

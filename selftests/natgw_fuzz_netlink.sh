@@ -71,14 +71,15 @@ setup()
 	nat3 dnat add churn eip 198.18.0.99 to 172.16.0.9 >/dev/null
 }
 
-# Everything natctl can read about namespace NS, as text.
+# Everything natctl can read about namespace NS, as text; fails if natctl
+# does (two failures with the same output must not compare equal).
 state()
 {
 	local obj
 
-	natctl -n "$1" save
+	natctl -n "$1" save || return
 	for obj in gateway eip snat dnat timeout quota; do
-		natctl -n "$1" -j "$obj" show
+		natctl -n "$1" -j "$obj" show || return
 	done
 	natctl -n "$1" -j session count
 }
@@ -106,13 +107,15 @@ test_family()
 
 test_unprivileged()
 {
-	local before
+	local before after
 
 	before=$(state "$ns1")
+	expect_match "$before" '^gateway add gw1 ' "ns1's state"
 	expect_rc 0 nobody_in "$ns1" "$PYTHON" "$nobody_py" fuzz "$count_nobody" \
 		--unprivileged --seed "$seed" --names gw1,gw2,gw3
 	grep '^#' <<<"$out" >&3 || true
-	expect_eq "$(state "$ns1")" "$before" "ns1's state after the unprivileged fuzzing"
+	after=$(state "$ns1")
+	expect_eq "$after" "$before" "ns1's state after the unprivileged fuzzing"
 }
 
 test_root()
@@ -145,13 +148,15 @@ test_root()
 # nobody in ns1, and by root in ns3 while its EIPs come and go.
 test_dumps()
 {
-	local before churn
+	local before after churn
 
 	before=$(state "$ns1")
+	expect_match "$before" '^gateway add gw1 ' "ns1's state"
 	expect_rc 0 ip netns exec "$ns1" "$PYTHON" "$fuzz_py" dumps "$count_dumps" --seed "$seed"
 	grep '^#' <<<"$out" >&3 || true
 	expect_rc 0 nobody_in "$ns1" "$PYTHON" "$nobody_py" dumps "$count_dumps" --seed "$((seed + 1))"
-	expect_eq "$(state "$ns1")" "$before" "ns1's state after the dumps"
+	after=$(state "$ns1")
+	expect_eq "$after" "$before" "ns1's state after the dumps"
 
 	(
 		for i in $(seq 1 200); do

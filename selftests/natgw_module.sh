@@ -84,7 +84,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for port in range(1000, 2000):
 	s.sendto(b"x", ("198.51.100.2", port))
 '
-	wait_until 10 sessions_are "$ns4" 1000 || {
+	wait_until 30 sessions_are "$ns4" 1000 || {
 		echo "sessions made: $(natctl -n "$ns4" session count)"
 		return 1
 	}
