@@ -98,6 +98,15 @@ skipped()
 	return 0
 }
 
+# The N of a script's line "ksft_plan N", or 0.
+static_plan()
+{
+	local n
+
+	n=$(sed -n 's/^ksft_plan \([0-9][0-9]*\)$/\1/p' "$1" 2>/dev/null)
+	[[ $n =~ ^[0-9]+$ ]] && echo "$n" || echo 0
+}
+
 # Turn a script's exit status and counts into its result line.
 account()
 {
@@ -125,8 +134,8 @@ account()
 			else
 				# skipped before its plan: count the subtests of
 				# the script's "ksft_plan N", if it has one
-				missing=$(sed -n 's/^ksft_plan \([0-9][0-9]*\)$/\1/p' "$t" 2>/dev/null)
-				[[ $missing =~ ^[0-9]+$ ]] || missing=1
+				missing=$(static_plan "$t")
+				((missing)) || missing=1
 				why="the whole script ($missing planned subtests) before its plan: $why"
 			fi
 			s_skip=$((s_skip + missing))
@@ -140,6 +149,8 @@ account()
 		s_fail=$((s_fail + (missing ? missing : 1)))
 		;;
 	*)
+		# failed before its plan (setup): its planned subtests fail
+		[[ -z $s_plan ]] && missing=$(static_plan "$t")
 		s_fail=$((s_fail + missing))
 		((s_fail)) || s_fail=1
 		;;
