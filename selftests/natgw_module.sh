@@ -71,7 +71,7 @@ test_netns_delete()
 	slab_base=$(session_slab)
 	add_gateway 1
 	topo_basic 3 4 5
-	natctl -n "$ns4" -f - <<-EOF
+	natctl -n "$ns4" -f - >/dev/null <<-EOF
 		gateway add gw1 dev ext0 vpc 10.0.0.0/16
 		eip add gw1 203.0.113.1
 		snat add gw1 source vpc eip 203.0.113.1
