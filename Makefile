@@ -5,6 +5,7 @@
 #   make            build kmod/natgw.ko and tools/natctl/natctl
 #   make deps       install (apt-get) what build, tests and demo need
 #   make check      unit tests, then the VM selftests; ends "N passed, M failed"
+#                   (", K skipped"); skips fail it unless NATGW_ALLOW_SKIP=1
 #   make selftest T="natgw_gateway ..."   only those selftests, in the VM
 #   make bench      natgw vs nf_nat vs plain forwarding, ratios (VM, ~30 min)
 #   make stress     every selftest scaled up, fuzzers included (long)

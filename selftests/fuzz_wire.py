@@ -295,6 +295,7 @@ class Oracle:
         self.world = world
         self.failures = {}
         self.seen = {"vpc": 0, "inet": 0, "tagged": 0}
+        self.passed = set()	# serials of tagged frames that may pass
 
     def fail(self, what, frame):
         n, example = self.failures.get(what, (0, frame))
@@ -354,6 +355,8 @@ class Oracle:
             if len(t) != TAG_LEN or t[:4] != TAG:
                 return
             flags = t[4]
+            if not flags & TAG_NO_PASS:
+                self.passed.add(struct.unpack("!I", t[5:9])[0])
         self.seen["tagged"] += 1
         if flags & TAG_NO_PASS:
             self.fail("an unsolicited frame got through", f)
@@ -388,6 +391,7 @@ class Fuzzer:
         self.sess = []		# natgw's sessions, as natctl -j shows them
         self.counters = None	# (hook counters, drop counters), settled
         self.ok = True
+        self.valid_serials = set()	# the valid phase's session frames
 
     def n(self, count):
         return max(1, int(count * self.scale))
@@ -578,8 +582,10 @@ class Fuzzer:
             fl = self.rnd.choice((ACK, PSH | ACK, ACK | FIN, ACK | URG))
             inn.append(self.inbound(self.reply_packet(
                 s, self.tagged(flags) + b"in", fl, bad, o, zero)))
+            self.valid_serials.add(self.serial)
             out.append(self.outbound(self.orig_packet(
                 s, self.tagged(flags) + b"out", fl, bad, o, zero)))
+            self.valid_serials.add(self.serial)
         yield w.inet, inn
         yield w.vpcside, out
 
@@ -1019,10 +1025,15 @@ class Fuzzer:
                 diag("%d sessions to fuzz against" % len(self.sess))
             if name == "flood":
                 self.flood_check(delta)
+            if name == "valid":
+                self.valid_check(delta)
         self.oracle.drain()
         if not self.oracle.report():
             self.ok = False
         w = self.world
+        if any(p != "flood" for p in phases) and not self.oracle.seen["tagged"]:
+            diag("FAIL no tagged frame reached either host")
+            self.ok = False
         diag("sent %d frames: %d from the Internet side, %d from the VPC "
              "side; the hosts received %d (VPC) and %d (Internet), %d tagged" %
              (w.inet.sent + w.vpcside.sent, w.inet.sent, w.vpcside.sent,
@@ -1030,6 +1041,20 @@ class Fuzzer:
               self.oracle.seen["tagged"]))
         print("sent %d" % (w.inet.sent + w.vpcside.sent))
         return self.ok
+
+    def valid_check(self, delta):
+        """Every session frame of the valid phase reached its host, but
+        for those natgw counted as dropped: a natgw that dropped them all
+        must not pass."""
+        sent = len(self.valid_serials)
+        arrived = len(self.valid_serials & self.oracle.passed)
+        dropped = sum(delta.values())
+        diag("valid: %d session frames sent, %d arrived, natgw dropped %d" %
+             (sent, arrived, dropped))
+        if not sent or arrived + dropped < sent or arrived < sent // 2:
+            diag("FAIL valid: %d of %d session frames did not arrive "
+                 "(%d counted as dropped)" % (sent - arrived, sent, dropped))
+            self.ok = False
 
     def flood_check(self, delta):
         if delta.get("session_limit", 0) == 0:

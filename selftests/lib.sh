@@ -27,7 +27,10 @@
 # Each subtest is a function run by ksft_run in a subshell with errexit and
 # pipefail: the first command or assertion that fails ends the subtest and
 # its location is reported.  Shell variables set in a subtest do not outlive
-# it; namespaces and kernel state do, until cleanup.
+# it; namespaces and kernel state do, until cleanup.  A subtest is skipped
+# only by its own decision, ksft_skip REASON; any other exit status 4 fails
+# it.  The script's setup runs under ksft_setup FUNCTION, which checks
+# every step in the same way and fails the script at the first that fails.
 #
 # The repository is seen at the same path inside the VM as on the host, so
 # NATCTL and NATGW_KO point into the tree whichever side runs the test.
@@ -243,18 +246,48 @@ ksft_plan()
 	echo "1..$1"
 }
 
-# Skip the whole script (before or instead of its subtests).
+# Skip the whole script (before or instead of its subtests), giving the
+# reason.  The "# SKIP" line is what tells run.sh that exit status 4 is a
+# decision and not some tool's status; subtests planned but not run are
+# counted as skipped by run.sh, which names them.
 ksft_exit_skip()
 {
 	echo "# SKIP $*"
+	[[ -n $ksft_planned ]] &&
+		echo "# SKIP $((ksft_planned - ksft_num)) of $ksft_planned planned subtests not run"
 	exit "$KSFT_SKIP"
 }
 
-# Inside a subtest: skip it, giving the reason.
+# Inside a subtest: skip it, giving the reason.  It leaves a mark for
+# ksft_run: only a subtest that called ksft_skip is skipped, whereas a
+# command that happens to exit with status 4 fails it like any other.
 ksft_skip()
 {
 	echo "$*"
+	echo "$*" >"$ksft_tmp/skipped"
 	exit "$KSFT_SKIP"
+}
+
+# ksft_setup FUNCTION [ARG...]: run the script's setup, every step of it
+# checked (as a subtest's are), before the plan.  The first step that fails
+# ends the script as failed, saying where.  Call it as a command of its
+# own, never on the left of || or &&, where bash ignores errexit.
+ksft_setup()
+{
+	local log=$ksft_tmp/setup.log rc
+
+	(
+		set -eE -o pipefail
+		sub=$BASHPID
+		trap 'ksft_rc=$?; [[ $BASHPID == "$sub" ]] &&
+			ksft_errtrap $ksft_rc "$BASH_COMMAND"' ERR
+		"$@"
+	) >"$log" 2>&1 </dev/null
+	rc=$?
+	((rc == 0)) && return 0
+	sed 's/^/# /' "$log"
+	echo "# setup failed: $* (exit $rc)"
+	exit "$KSFT_FAIL"
 }
 
 # Where a subtest failed: the innermost frame outside this file, and the
@@ -285,6 +318,7 @@ ksft_run()
 	local name=$1 log=$ksft_tmp/subtest.log rc
 
 	shift
+	rm -f "$ksft_tmp/skipped"
 	(
 		set -eE -o pipefail
 		# errtrace also hands the trap to command substitutions, whose
@@ -302,13 +336,16 @@ ksft_run()
 		ksft_pass=$((ksft_pass + 1))
 		echo "ok $ksft_num $name"
 		;;
-	"$KSFT_SKIP")
-		ksft_skip=$((ksft_skip + 1))
-		echo "ok $ksft_num $name # SKIP $(tail -n 1 "$log")"
-		;;
 	*)
+		if ((rc == KSFT_SKIP)) && [[ -e $ksft_tmp/skipped ]]; then
+			ksft_skip=$((ksft_skip + 1))
+			echo "ok $ksft_num $name # SKIP $(head -n 1 "$ksft_tmp/skipped")"
+			return
+		fi
 		ksft_fail=$((ksft_fail + 1))
 		sed 's/^/# /' "$log"
+		((rc == KSFT_SKIP)) &&
+			echo "# exit status 4 without ksft_skip: a failure, not a skip"
 		echo "not ok $ksft_num $name"
 		;;
 	esac
@@ -365,6 +402,38 @@ natgw_load()
 		exit "$KSFT_FAIL"
 	fi
 }
+
+# What natgw holds, for checks that it returns to a baseline: "gateways G
+# sessions S", summed over the initial namespace and every named one.
+natgw_holds()
+{
+	local ns g=0 s=0 out n
+
+	for ns in "" $(ip netns list 2>/dev/null | cut -d ' ' -f 1); do
+		out=$(natctl ${ns:+-n "$ns"} -j gateway show) || return
+		n=$(grep -o '"name":' <<<"$out" | wc -l)
+		g=$((g + n))
+		n=$(natctl ${ns:+-n "$ns"} session count) || return
+		s=$((s + n))
+	done
+	echo "gateways $g sessions $s"
+}
+
+# Objects in use in the slab cache of natgw's sessions, after it gave
+# back what per-CPU slabs kept (shrink).  SLUB may share the cache with
+# another of the same size (the VM boots with slab_nomerge, so that it does
+# not): compare with a baseline, allowing SESSION_SLAB_SLACK.  Fails if the
+# cache is not there.
+session_slab()
+{
+	local d=/sys/kernel/slab/natgw_session
+
+	[[ -r $d/objects ]] || { echo "no $d/objects" >&2; return 1; }
+	[[ -w $d/shrink ]] && echo 1 >"$d/shrink"
+	cut -d ' ' -f 1 "$d/objects"
+}
+# shellcheck disable=SC2034 # used by the scripts
+SESSION_SLAB_SLACK=$((2 * $(nproc) * 64))
 
 # wait_until SECONDS CMD [ARG...]: poll CMD every 0.1 s until it succeeds;
 # fail (saying so, with the last attempt's stderr) if it has not after
@@ -578,7 +647,7 @@ serve()
 
 	shift
 	spawn "$ns" "$PYTHON" -I -S -c "$serve_py" "$ready" "$@"
-	wait_until 10 test -e "$ready"
+	wait_until 60 test -e "$ready"
 }
 
 # expect_peer ANSWER ADDR: a server answered, and saw ADDR as the peer.

@@ -106,7 +106,7 @@ require_root
 require_cmd nft ping
 modprobe -q nf_conntrack || ksft_exit_skip "no nf_conntrack"
 natgw_load
-(set -e; topology) || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
+ksft_setup topology
 serve "$ns1" tcp:1666 tcp:1667 || exit "$KSFT_FAIL"
 serve "$ns3" tcp:7000 udp:7001 || exit "$KSFT_FAIL"
 

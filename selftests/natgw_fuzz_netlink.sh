@@ -5,9 +5,11 @@
 # (fuzz_netlink.py) from an unprivileged user and from root, and dumps
 # abandoned half-way.  The kernel must answer every message with a clean
 # error or a well-formed reply, refuse every change from the unprivileged
-# user without changing anything, and go on working; deleting the
-# namespaces afterwards frees everything (the module's reference count
-# drops to zero).
+# user without changing anything, and go on working; whatever root's
+# fuzzing left is a configuration that natctl can save and restore
+# elsewhere; deleting the namespaces afterwards frees everything (natgw
+# holds the gateways and sessions it held before, in every namespace, and
+# its session slab is back to its baseline).
 #
 #  ns1: dummy d0, d1; gw1 (dev d0, vpc 10.0.0.0/16) and gw2 (dev d1,
 #       vpc 10.1.0.0/16) with EIPs, SNAT and DNAT entries: the unprivileged
@@ -69,25 +71,33 @@ setup()
 	nat3 dnat add churn eip 198.18.0.99 to 172.16.0.9 >/dev/null
 }
 
-# Everything natctl can read about namespace NS, as text.
+# Everything natctl can read about namespace NS, as text; fails if natctl
+# does (two failures with the same output must not compare equal).
 state()
 {
 	local obj
 
-	natctl -n "$1" save
+	natctl -n "$1" save || return
 	for obj in gateway eip snat dnat timeout quota; do
-		natctl -n "$1" -j "$obj" show
+		natctl -n "$1" -j "$obj" show || return
 	done
 	natctl -n "$1" -j session count
 }
 
-# Mutating commands are GENL_ADMIN_PERM, the rest are not.
+# Mutating commands are GENL_ADMIN_PERM, the rest are not; every request
+# command of the uapi header (all but UNSPEC and the *_NTF events) is an
+# operation of the family.
 test_family()
 {
-	local bad
+	local bad want have
 
 	expect_rc 0 ip netns exec "$ns1" "$PYTHON" "$fuzz_py" family
-	ksft_diag "$(head -n 1 <<<"$out")"
+	ksft_diag "$(head -n 1 <<<"$out"), $(grep -c '^op ' <<<"$out") operations"
+	want=$(sed -nE 's/^\s*NATGW_CMD_([A-Z_]+),.*/\1/p' \
+		"$NATGW_REPO/include/uapi/linux/natgw.h" | grep -v -e '^UNSPEC$' -e '_NTF$' | sort)
+	have=$(awk '$1 == "op" { print $2 }' <<<"$out" | sort)
+	[[ -n $want ]] || { echo "no NATGW_CMD_ in the uapi header"; return 1; }
+	expect_eq "$have" "$want" "the family's operations"
 	bad=$(awk '$1 == "op" {
 		admin = $5 == "admin"
 		change = $2 ~ /_(NEW|DEL|SET)$|^SESSION_FLUSH$/
@@ -97,38 +107,56 @@ test_family()
 
 test_unprivileged()
 {
-	local before
+	local before after
 
 	before=$(state "$ns1")
+	expect_match "$before" '^gateway add gw1 ' "ns1's state"
 	expect_rc 0 nobody_in "$ns1" "$PYTHON" "$nobody_py" fuzz "$count_nobody" \
 		--unprivileged --seed "$seed" --names gw1,gw2,gw3
 	grep '^#' <<<"$out" >&3 || true
-	expect_eq "$(state "$ns1")" "$before" "ns1's state after the unprivileged fuzzing"
+	after=$(state "$ns1")
+	expect_eq "$after" "$before" "ns1's state after the unprivileged fuzzing"
 }
 
 test_root()
 {
+	local i
+
 	expect_rc 0 ip netns exec "$ns2" "$PYTHON" "$fuzz_py" fuzz "$count_root" \
 		--seed "$seed" --names gw1,gw2,gw3
 	grep '^#' <<<"$out" >&3 || true
 	# whatever it left, natctl can read it back whole
 	expect_rc 0 natctl -n "$ns2" save
 	ksft_diag "root's fuzzing left $(grep -c '^gateway add' <<<"$out") gateways, $(grep -c . <<<"$out") configuration lines"
+	local saved=$out gws
+	gws=$(grep -c '^gateway add' <<<"$saved" || true)
 	expect_rc 0 natctl -n "$ns2" -j gateway show
-	expect_json "$out" 'isinstance(d, list)'
+	expect_json "$out" 'isinstance(d, list)' "len(d) == $gws"
+	# and it is a configuration: restored in a fresh namespace with the
+	# same devices, it saves the same
+	ns_add 4
+	for i in 0 1 2 3; do
+		ip -n "$ns4" link add "d$i" type dummy
+	done
+	expect_rc 0 natctl -n "$ns4" -f - <<<"$saved"
+	expect_rc 0 natctl -n "$ns4" save
+	expect_eq "$out" "$saved" "ns2's configuration restored in ns4"
+	ip netns del "$ns4"
 }
 
 # Dumps of every kind, abandoned after their first message, by root and by
 # nobody in ns1, and by root in ns3 while its EIPs come and go.
 test_dumps()
 {
-	local before churn
+	local before after churn
 
 	before=$(state "$ns1")
+	expect_match "$before" '^gateway add gw1 ' "ns1's state"
 	expect_rc 0 ip netns exec "$ns1" "$PYTHON" "$fuzz_py" dumps "$count_dumps" --seed "$seed"
 	grep '^#' <<<"$out" >&3 || true
 	expect_rc 0 nobody_in "$ns1" "$PYTHON" "$nobody_py" dumps "$count_dumps" --seed "$((seed + 1))"
-	expect_eq "$(state "$ns1")" "$before" "ns1's state after the dumps"
+	after=$(state "$ns1")
+	expect_eq "$after" "$before" "ns1's state after the dumps"
 
 	(
 		for i in $(seq 1 200); do
@@ -141,25 +169,35 @@ test_dumps()
 	wait "$churn"
 }
 
-refcnt_zero()
+holds_baseline()
 {
-	[[ $(</sys/module/natgw/refcnt) == 0 ]]
+	[[ $(natgw_holds) == "$holds_base" ]] &&
+		(($(session_slab) <= slab_base + SESSION_SLAB_SLACK))
 }
 
-# Deleting the namespaces frees whatever the fuzzing left.
+# Deleting the namespaces frees whatever the fuzzing left: natgw holds what
+# it held before the script made them.
 test_netns_delete()
 {
+	ksft_diag "with the namespaces: $(natgw_holds), slab $(session_slab) objects"
 	ip netns del "$ns1"
 	ip netns del "$ns2"
 	ip netns del "$ns3"
-	wait_until 30 refcnt_zero
+	if ! wait_until 30 holds_baseline; then
+		echo "natgw holds: $(natgw_holds), slab $(session_slab); before: $holds_base, slab $slab_base (+$SESSION_SLAB_SLACK)"
+		return 1
+	fi
 }
 
 require_root
 require_cmd setpriv
-modprobe -q nf_defrag_ipv4
+modprobe -q nf_defrag_ipv4 || ksft_exit_skip "no nf_defrag_ipv4"
 natgw_load
-(set -e; setup) || { echo "# setup failed"; exit "$KSFT_FAIL"; }
+if ! holds_base=$(natgw_holds) || ! slab_base=$(session_slab); then
+	echo "# cannot read what natgw holds"
+	exit "$KSFT_FAIL"
+fi
+ksft_setup setup
 nobody_copy selftests/fuzz_netlink.py include/uapi/linux/natgw.h ||
 	{ echo "# cannot copy the fuzzer for nobody"; exit "$KSFT_FAIL"; }
 

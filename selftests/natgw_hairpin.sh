@@ -91,7 +91,7 @@ test_ip_mapping_ping()
 require_root
 require_cmd nft ping
 natgw_load
-(set -e; topology) || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
+ksft_setup topology
 serve "$ns1" tcp:1666 udp:1667 tcp:45000 || exit "$KSFT_FAIL"
 
 ksft_plan 5

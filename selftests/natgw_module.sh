@@ -5,6 +5,9 @@
 # comes and goes with it, gateways left in namespaces are freed when the
 # namespace goes or the module is unloaded, natctl explains a missing module
 # in one line, and the module loads again afterwards with no old state.
+# (The module's reference count says nothing here: nothing takes a module
+# reference.  What natgw holds is counted instead: gateways and sessions in
+# every namespace, and the objects of its session slab.)
 
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -41,19 +44,63 @@ test_family()
 	expect_json "$out" 'd == []'
 }
 
-refcnt_zero()
+# sessions_are NS N: natgw has N sessions in NS.
+sessions_are()
 {
-	[[ $(</sys/module/natgw/refcnt) == 0 ]]
+	[[ $(natctl -n "$1" session count) == "$2" ]]
 }
 
-# Deleting a namespace frees its gateways (asynchronously, in the kernel's
-# netns cleanup work) and with them any reference they held on the module.
+# natgw holds what it held before the namespaces went: the same gateways
+# and sessions in the namespaces left, and its session slab back to its
+# baseline (sessions are freed a grace period after the netns cleanup).
+holds_baseline()
+{
+	[[ $(natgw_holds) == "$holds_base" ]] &&
+		(($(session_slab) <= slab_base + SESSION_SLAB_SLACK))
+}
+
+# Deleting namespaces frees their gateways and sessions (asynchronously, in
+# the kernel's netns cleanup work).  A gateway in $ns1, and 1000 UDP
+# sessions through gw1 of the topology $ns3 (host), $ns4 (router), $ns5
+# (inet): more than the slab's slack, so that leaking them shows.
 test_netns_delete()
 {
+	local holds_base slab_base ns5=$ns_prefix-5
+
+	holds_base=$(natgw_holds)
+	slab_base=$(session_slab)
 	add_gateway 1
-	expect_rc 0 natctl -n "$ns1" gateway show gw1
+	topo_basic 3 4 5
+	natctl -n "$ns4" -f - >/dev/null <<-EOF
+		gateway add gw1 dev ext0 vpc 10.0.0.0/16
+		eip add gw1 203.0.113.1
+		snat add gw1 source vpc eip 203.0.113.1
+	EOF
+	# h1 knows the router's MAC before the burst (no ARP queue limit)
+	ip netns exec "$ns3" ping -c 1 -W 2 10.0.1.1 >/dev/null
+	ip netns exec "$ns3" "$PYTHON" -I -S -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for port in range(1000, 2000):
+	s.sendto(b"x", ("198.51.100.2", port))
+'
+	wait_until 30 sessions_are "$ns4" 1000 || {
+		echo "sessions made: $(natctl -n "$ns4" session count)"
+		return 1
+	}
+	expect_eq "$(natgw_holds)" \
+		"$(awk '{ print $1, $2 + 2, $3, $4 + 1000 }' <<<"$holds_base")" \
+		"what natgw holds with the namespaces"
+	ksft_diag "natgw_session slab: $slab_base objects before, $(session_slab) with 1000 sessions"
 	ip netns del "$ns1"
-	wait_until 10 refcnt_zero
+	ip netns del "$ns3"
+	ip netns del "$ns4"
+	ip netns del "$ns5"
+	if ! wait_until 30 holds_baseline; then
+		echo "natgw holds: $(natgw_holds), slab $(session_slab); before: $holds_base, slab $slab_base (+$SESSION_SLAB_SLACK)"
+		return 1
+	fi
+	ksft_diag "after the namespaces went: $(natgw_holds), slab $(session_slab) objects"
 }
 
 # Unloading with a gateway configured frees it and releases its device.
@@ -86,7 +133,7 @@ test_reload()
 }
 
 require_root
-require_cmd genl insmod rmmod modprobe modinfo
+require_cmd genl insmod rmmod modprobe modinfo ping
 [[ -f $NATGW_KO ]] || ksft_exit_skip "$NATGW_KO not built (make module)"
 [[ -x $NATCTL ]] || ksft_exit_skip "$NATCTL not built (make natctl)"
 

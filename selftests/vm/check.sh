@@ -10,8 +10,12 @@
 #
 # Anything that keeps a part from reporting counts as a failure: unit tests
 # that print no summary, a VM that times out, crashes or never returns its
-# counts, a kernel report (WARN, BUG, lockdep...).  So "0 failed" always
-# means that everything ran.
+# counts (then each script that never ran or never finished is named and
+# counts as one failure), a kernel report (WARN, BUG, lockdep...).  Each
+# skip is named on a line "check: skipped: ..." above the summary, and
+# skips fail the check (exit status 1) unless NATGW_ALLOW_SKIP=1.  So a
+# summary "N passed, 0 failed" with no "skipped" means that everything ran
+# and passed.
 
 set -uo pipefail
 
@@ -23,6 +27,8 @@ export VM_TIMEOUT=${VM_TIMEOUT:-2400}
 passed=0
 failed=0
 skipped=0
+skips=()
+skip_ok=1
 unit=1
 
 note()
@@ -53,7 +59,7 @@ run_unit()
 
 run_vm()
 {
-	local out=$build/vm/check counts=$build/vm/check/results/counts rc
+	local out=$build/vm/check counts=$build/vm/check/results/counts rc line
 
 	# One check at a time per BUILD, held until the counts are read: the
 	# VM runner's own lock ends with the VM, and a run waiting for it (make
@@ -81,13 +87,53 @@ run_vm()
 	125) note "FAIL: the kernel logged a report" ;;
 	*) note "FAIL: the VM did not complete (exit $rc)" ;;
 	esac
-	if ((rc > 1)); then
-		failed=$((failed + 1))
-	elif [[ ! -s $counts ]]; then
-		note "FAIL: the VM returned no test counts"
-		failed=$((failed + 1))
+	if [[ -f $out/results/skipped ]]; then
+		while IFS= read -r line; do
+			skips+=("$line")
+		done <"$out/results/skipped"
+	fi
+	if ((rc > 1)) || [[ ! -s $counts ]]; then
+		[[ -s $counts ]] || note "FAIL: the VM returned no test counts"
+		unfinished "$out/results/progress" "$@"
 	fi
 	note "VM logs: $out (console.log, results/)"
+}
+
+# unfinished PROGRESS [TEST...]: after a VM that did not complete, name each
+# script that run.sh never started or never finished (PROGRESS: its "start
+# NAME" and "done NAME" lines), and count each as a failure.  Those that
+# finished are in the counts, if the VM returned them, or else one failure
+# in all.
+unfinished()
+{
+	local progress=$1 t n=0
+	local -a names=()
+
+	shift
+	if (($#)); then
+		for t; do
+			t=${t##*/}
+			names+=("${t%.sh}")
+		done
+	else
+		for t in "$repo"/selftests/natgw_*.sh; do
+			t=${t##*/}
+			names+=("${t%.sh}")
+		done
+	fi
+	for t in "${names[@]}"; do
+		if grep -qx "done $t" "$progress" 2>/dev/null; then
+			continue
+		elif grep -qx "start $t" "$progress" 2>/dev/null; then
+			note "FAIL: $t started but never finished"
+		else
+			note "FAIL: $t never ran"
+		fi
+		n=$((n + 1))
+	done
+	# all finished, yet no counts: the run itself failed
+	((n)) || n=1
+	failed=$((failed + n))
 }
 
 if [[ ${1:-} == --vm-only ]]; then
@@ -98,7 +144,14 @@ mkdir -p "$build" || exit 1
 ((unit)) && run_unit
 run_vm "$@"
 
+for line in "${skips[@]}"; do
+	note "skipped: $line"
+done
+if ((skipped)) && [[ ${NATGW_ALLOW_SKIP:-0} != 1 ]]; then
+	note "FAIL: $skipped skipped (set NATGW_ALLOW_SKIP=1 to accept skips)"
+	skip_ok=0
+fi
 summary="$passed passed, $failed failed"
 ((skipped)) && summary+=", $skipped skipped"
 echo "$summary"
-((failed == 0))
+((failed == 0 && skip_ok))
