@@ -68,6 +68,9 @@ CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_ATTR_VERSION = 1, 2, 3
 CTRL_ATTR_MAXATTR, CTRL_ATTR_OPS = 5, 6
 CTRL_ATTR_OP_ID, CTRL_ATTR_OP_FLAGS = 1, 2
 GENL_ADMIN_PERM = 0x01
+GENL_UNS_ADMIN_PERM = 0x10
+# Operations that need CAP_NET_ADMIN, in the initial or the owning user ns
+ADMIN_FLAGS = GENL_ADMIN_PERM | GENL_UNS_ADMIN_PERM
 GENL_CMD_CAP_DO, GENL_CMD_CAP_DUMP = 0x02, 0x04
 
 NLM_F_REQUEST, NLM_F_MULTI, NLM_F_ACK, NLM_F_ECHO = 1, 2, 4, 8
@@ -293,7 +296,7 @@ class Fuzzer:
         self.fam = resolve(self.nl)
         self.unpriv = unprivileged
         self.admin = {c for c, f in self.fam["ops"].items()
-                      if f & GENL_ADMIN_PERM}
+                      if f & ADMIN_FLAGS}
         self.names = [n.encode() for n in names]
         self.ifindexes = self.local_ifindexes()
         self.attr_names = list(self.attrs)
@@ -630,6 +633,7 @@ class Fuzzer:
 def dumps(count, seed):
     rnd = random.Random(seed)
     fam = resolve(Netlink())
+    privileged = os.geteuid() == 0
     dumpers = [c for c, f in fam["ops"].items() if f & GENL_CMD_CAP_DUMP]
     started = cut = busy = 0
     bad = []
@@ -674,9 +678,15 @@ def dumps(count, seed):
             nl.close()
         last = replies[-1]
         err = -struct.unpack_from("=i", last[3])[0] if len(last[3]) >= 4 else 0
-        if last[0] != NLMSG_DONE or err:
-            bad.append("%d: whole dump ended with type %d, errno %d" %
-                       (cmd, last[0], err))
+        # reads of traffic (sessions, stats) need CAP_NET_ADMIN: refused,
+        # with nothing before the refusal, for anyone else
+        want = errno.EPERM if fam["ops"][cmd] & ADMIN_FLAGS and \
+            not privileged else 0
+        if last[0] not in (NLMSG_DONE, NLMSG_ERROR) or err != want or \
+                (want and len(replies) != 1):
+            bad.append("%d: whole dump ended with type %d, errno %d (%d "
+                       "messages), want errno %d" %
+                       (cmd, last[0], err, len(replies), want))
         else:
             whole += 1
     nl = Netlink()
@@ -759,7 +769,7 @@ def main():
             fam["id"], fam["version"], fam["maxattr"]))
         for c, fl in sorted(fam["ops"].items()):
             print("op %s flags 0x%x%s" % (byname.get(c, c), fl,
-                                          " admin" if fl & GENL_ADMIN_PERM
+                                          " admin" if fl & ADMIN_FLAGS
                                           else ""))
         return
     if args.cmd == "dumps":

@@ -136,7 +136,8 @@ topology()
 	EOF
 
 	# nothing may expire while the test runs (the flood counts sessions)
-	for t in udp icmp tcp-syn tcp-established tcp-transitory; do
+	for t in udp icmp tcp-syn tcp-established tcp-transitory tcp-close \
+		 inbound-unreplied; do
 		nat timeout set $t 86400
 	done
 	nat gateway add gw1 dev ext0 vpc 10.0.0.0/16
