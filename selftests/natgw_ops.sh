@@ -723,6 +723,7 @@ test_monitor_events_lost()
 	spawn "$ns2" "$PYTHON" -I -S -c "$slow_listener_py" "$ready"
 	wait_until 10 test -e "$ready"
 	expect_eq "$(gen_flows 10.0.1.120 20 0 20)" 20 "frames sent"
+	# shellcheck disable=SC2016 # eval expands it, at each try
 	wait_until 10 eval '(($(grep -c "\"event\":\"session-new\"" "$mon") >= 20))'
 	expect_json "[$(paste -sd , "$mon")]" \
 		"len([e for e in d if e['event'] == 'session-new']) == 20" \
@@ -883,8 +884,8 @@ require_cmd ping paste
 [[ -x $NATCTL ]] || ksft_exit_skip "$NATCTL not built (make natctl)"
 modprobe -q nf_defrag_ipv4 || { echo "# modprobe nf_defrag_ipv4 failed"; exit "$KSFT_FAIL"; }
 natgw_load
-saved_max_sessions=$(param max_sessions) && [[ -n $saved_max_sessions ]] ||
-	{ echo "# no module parameter max_sessions"; exit "$KSFT_FAIL"; }
+saved_max_sessions=$(param max_sessions)
+[[ -n $saved_max_sessions ]] || { echo "# no module parameter max_sessions"; exit "$KSFT_FAIL"; }
 topo_basic 1 2 3 || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
 ready=$ksft_tmp/echo.ready
 spawn "$ns3" "$PYTHON" -I -S -c "$echo_py" "$ready" $ECHO_PORT
