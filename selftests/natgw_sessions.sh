@@ -38,7 +38,7 @@ saved_timeouts=
 # (spawn sets that trap to reap: set it after spawning).
 timeouts_restore()
 {
-	sed 's/^/timeout set /' <<<"$saved_timeouts" | nat -f - >/dev/null
+	nat -f - >/dev/null <<<"timeout set ${saved_timeouts//$'\n'/$'\n'timeout set }"
 }
 
 # restore_on_exit: the subtest's EXIT trap puts the timeouts back and ends
@@ -261,6 +261,7 @@ test_tcp_established_timeout()
 	nat timeout set tcp-established 4
 	spawn "$ns1" "$PYTHON" -I -S -c "$hold_py" "$INET" 7010
 	restore_on_exit
+	# shellcheck disable=SC2016 # eval expands it, at each try
 	wait_until 30 eval 'ip netns exec "$ns1" ss -Htn state established dst "$INET" | grep -q .'
 	capture nat session show gw1
 	ksft_diag "session of the connection: $out"
@@ -352,8 +353,8 @@ require_cmd nft ping
 natgw_load
 topo_basic 1 2 3 || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
 serve "$ns3" tcp:7000 udp:7001 || exit "$KSFT_FAIL"
-saved_timeouts=$(nat timeout show) && [[ -n $saved_timeouts ]] ||
-	{ echo "# natctl timeout show failed"; exit "$KSFT_FAIL"; }
+saved_timeouts=$(nat timeout show) || { echo "# natctl timeout show failed"; exit "$KSFT_FAIL"; }
+[[ -n $saved_timeouts ]] || { echo "# natctl timeout show printed nothing"; exit "$KSFT_FAIL"; }
 
 ksft_plan 11
 ksft_run session_show test_show
