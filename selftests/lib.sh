@@ -718,3 +718,40 @@ gw_setup()
 	gw_reset
 	nat gateway add gw1 dev ext0 vpc 10.0.0.0/16
 }
+
+# The counters of gw1's EIPs and entries, read as gw_stat reads the
+# gateway's: natctl -j stats prints each as a flat object, an EIP's starting
+# with its "eip", an entry's with its "id", inside the "eips", "snat" and
+# "dnat" lists.
+
+# eip_stat EIP NAME: counter NAME of gw1's EIP EIP.
+eip_stat()
+{
+	local json re
+
+	json=$(nat -j stats gw1) || return
+	re="\{\"eip\":\"${1//./\\.}\",[^}]*\"$2\":([0-9]+)"
+	[[ $json =~ $re ]] || { echo "no $2 of EIP $1 in: $json" >&2; return 1; }
+	echo "${BASH_REMATCH[1]}"
+}
+
+# entry_stat snat|dnat ID NAME: counter NAME of gw1's entry ID of that kind.
+entry_stat()
+{
+	local json re
+
+	json=$(nat -j stats gw1) || return
+	re="\"$1\":\[[^]]*\{\"id\":$2,[^}]*\"$3\":([0-9]+)"
+	[[ $json =~ $re ]] || { echo "no $3 of $1 entry $2 in: $json" >&2; return 1; }
+	echo "${BASH_REMATCH[1]}"
+}
+
+# gw_sessions_are N [FILTER...]: gw1 holds exactly N sessions matching
+# natctl's session filters; false, not a match of nothing, if natctl fails.
+gw_sessions_are()
+{
+	local n
+
+	n=$(nat session count gw1 "${@:2}") || return
+	((n == $1))
+}

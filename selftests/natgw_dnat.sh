@@ -8,6 +8,7 @@
 #
 #  ns1 h1                  ns2 router                         ns3 inet
 #  eth0 10.0.1.10/24 ───── vh1 10.0.1.1/24
+#       10.0.1.11/24
 #  default via .1          natgw gw1 dev ext0
 #                          ext0 198.51.100.1/24 ──────────── eth0 198.51.100.2/24
 #                                                             203.0.113.0/24 via .1
@@ -17,7 +18,8 @@
 # it: only ARP can reach it.  inet has no route to the VPC.  The servers
 # answer each connection or datagram with the peer they see and their own
 # port, "ADDR-PORT SERVERPORT": h1 on TCP 1666, 20000, 20009, 45000 and UDP
-# 1667, 20000, 45001; inet on TCP 7000 and UDP 7001.  Every subtest starts
+# 1667, 20000, 20009, 45001; inet on TCP 7000 and UDP 7001.  h1's second
+# address, 10.0.1.11, is a second private target.  Every subtest starts
 # from a fresh gw1.  Clients on inet that choose their source port use one
 # of their own in each subtest, so that no new SYN meets an old TIME_WAIT.
 
@@ -195,7 +197,74 @@ test_port_override()
 	expect_eq "$(head -n 2 <<<"$out" | grep -cE "^${E1//./\\.}-2000[23] 7001\$")" 2 "SNAT flows after the mapping"
 	expect_eq "$(tail -n 1 <<<"$out")" "error ETIMEDOUT" "third SNAT flow"
 	wait_until 3 stat_reaches drops_port_alloc 1
+	expect_eq "$(gw_stat drops_port_alloc)" 1 "drops_port_alloc of gw1"
+	expect_eq "$(eip_stat "$E1" drops_port_alloc)" 1 "drops_port_alloc of $E1"
+	expect_eq "$(entry_stat snat 1 drops_port_alloc)" 1 "drops_port_alloc of SNAT entry 1"
+	expect_eq "$(entry_stat dnat 1 drops_port_alloc)" 0 "drops_port_alloc of DNAT entry 1"
 	expect_eq "$(query "$ns3" udp "$E1" 20000 1 41004)" "$INET-41004 20000" "answer through the mapping"
+}
+
+# UDP port ranges map by offset too: 10000/10009 to 20000/20009.
+test_udp_port_range()
+{
+	gw_setup
+	nat eip add gw1 "$E2"
+	nat dnat add gw1 eip "$E2" proto udp port 10000/10009 to 10.0.1.10 port 20000/20009 >/dev/null
+	expect_eq "$(query "$ns3" udp "$E2" 10000 1 41007)" "$INET-41007 20000" "answer to port 10000"
+	expect_eq "$(query "$ns3" udp "$E2" 10009 1 41007)" "$INET-41007 20009" "answer to port 10009"
+	expect_eq "$(query "$ns3" udp "$E2" 9999 1 0 1)" "error ETIMEDOUT" "port 9999"
+	expect_eq "$(query "$ns3" udp "$E2" 10010 1 0 1)" "error ETIMEDOUT" "port 10010"
+	expect_eq "$(nat session count gw1)" 2 "sessions"
+}
+
+# dnat set moves a mapping to another private address and port (given with
+# the public port, as the first "port" of set is the public one): new
+# connections reach the new target, and the old one no longer.
+test_dnat_set()
+{
+	local id
+
+	gw_setup
+	nat eip add gw1 "$E2"
+	id=$(nat dnat add gw1 eip "$E2" proto tcp port 1666 to 10.0.1.10 port 1666)
+	id=${id#id }
+	expect_eq "$(query "$ns3" tcp "$E2" 1666 1 41008)" "$INET-41008 1666" "answer before dnat set"
+	nat dnat set gw1 id "$id" port 1666 to 10.0.1.11 port 20009
+	expect_match "$(nat dnat show gw1)" " eip ${E2//./\\.} proto tcp port 1666 to 10\.0\.1\.11 port 20009( |$)" \
+		"dnat show after dnat set"
+	expect_eq "$(query "$ns3" tcp "$E2" 1666 1 41009)" "$INET-41009 20009" "answer after dnat set"
+	expect_match "$(nat session show gw1 src 10.0.1.11)" \
+		"^tcp 10\.0\.1\.11:20009 -> ${E2//./\\.}:1666 -> ${INET//./\\.}:41009 .*kind dnat " \
+		"session of the new target"
+}
+
+# Refused with the kernel's reason: an EIP that another gateway has, an
+# SNAT source outside the VPC, and entries naming an EIP that the gateway
+# does not have.  Nothing changes.
+test_refusals()
+{
+	trap 'nat gateway del gw2 force >/dev/null 2>&1 || true' EXIT
+	gw_setup
+	nat eip add gw1 "$E1"
+	nat snat add gw1 source vpc eip "$E1" >/dev/null
+	nat gateway add gw2 dev ext0 vpc 172.16.0.0/12
+	nat eip add gw2 "$E3"
+	refused "EIP is already associated with another gateway" eip add gw2 "$E1"
+	refused "EIP is already associated with another gateway" eip add gw1 "$E3"
+	refused "source CIDR is not within the gateway's VPC" snat add gw1 source 10.1.0.0/24 eip "$E1"
+	refused "source CIDR is not within the gateway's VPC" snat add gw1 source 0.0.0.0/0 eip "$E1"
+	refused "EIP is not associated with this gateway" snat add gw1 source 10.0.1.0/24 eip "$E2"
+	refused "EIP is not associated with this gateway" snat add gw1 source 10.0.1.0/24 eip "$E1,$E3"
+	refused "EIP is not associated with this gateway" snat set gw1 id 1 eip "$E2"
+	refused "EIP is not associated with this gateway" \
+		dnat add gw1 eip "$E3" proto tcp port 80 to 10.0.1.10 port 80
+	refused "EIP is not associated with this gateway" dnat add gw1 eip "$E2" to 10.0.1.10
+	expect_json "$(nat -j eip show)" \
+		"sorted((e['gateway'], e['eip']) for e in d) == [('gw1', '$E1'), ('gw2', '$E3')]"
+	expect_json "$(nat -j snat show gw1)" "[(e['source'], e['eips']) for e in d] == [('vpc', ['$E1'])]"
+	expect_rc 0 nat -j dnat show
+	expect_eq "$out" "[]" "DNAT entries"
+	nat gateway del gw2 force
 }
 
 # An EIP in the upstream host's own subnet is reached through ARP: before
@@ -238,19 +307,23 @@ test_eip_arp_snat()
 require_root
 require_cmd nft ping
 natgw_load
-(set -e; topo_basic 1 2 3) || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
-serve "$ns1" tcp:1666 udp:1667 tcp:20000 tcp:20009 tcp:45000 udp:20000 udp:45001 ||
+{ topo_basic 1 2 3 && ip -n "$ns1" addr add 10.0.1.11/24 dev eth0; } ||
+	{ echo "# topology setup failed"; exit "$KSFT_FAIL"; }
+serve "$ns1" tcp:1666 udp:1667 tcp:20000 tcp:20009 tcp:45000 udp:20000 udp:20009 udp:45001 ||
 	exit "$KSFT_FAIL"
 serve "$ns3" tcp:7000 udp:7001 || exit "$KSFT_FAIL"
 
-ksft_plan 10
+ksft_plan 13
 ksft_run dnat_tcp_port test_tcp_port
 ksft_run dnat_udp_port test_udp_port
 ksft_run dnat_port_range test_port_range
+ksft_run dnat_udp_port_range test_udp_port_range
+ksft_run dnat_set test_dnat_set
 ksft_run dnat_ip_mapping test_ip_mapping
 ksft_run icmp_reply test_icmp_reply
 ksft_run icmp_reply_ip_mapping test_icmp_reply_ip_mapping
 ksft_run dnat_conflicts test_conflicts
+ksft_run refusals test_refusals
 ksft_run dnat_port_override test_port_override
 ksft_run eip_arp_dnat test_eip_arp_dnat
 ksft_run eip_arp_snat test_eip_arp_snat

@@ -209,10 +209,12 @@ require_cmd setpriv
 [[ -x $NATCTL ]] || ksft_exit_skip "$NATCTL not built (make natctl)"
 natgw_load
 
-ns_add 1 2
-n1 ip link add d0 type dummy
-n2 ip link add d0 type dummy
-n2 ip link add d1 type dummy
+{
+	ns_add 1 2 &&
+	n1 ip link add d0 type dummy &&
+	n2 ip link add d0 type dummy &&
+	n2 ip link add d1 type dummy
+} || { echo "# setup failed"; exit "$KSFT_FAIL"; }
 
 ksft_plan 12
 ksft_run add_in_two_netns test_add

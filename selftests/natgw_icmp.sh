@@ -99,31 +99,32 @@ dnat_error()
 	wait_until 6 test -s "$result" && cat "$result"
 }
 
+# Each step is checked: the caller's || would void set -e.
 topology()
 {
-	ns_add 1 2 3 4
-	ip -b - <<-EOF
+	ns_add 1 2 3 4 || return
+	ip -b - <<-EOF || return
 		link add eth0 netns $ns1 type veth peer name vh1 netns $ns2
 		link add ext0 netns $ns2 type veth peer name eth0 netns $ns3
 		link add eth1 netns $ns3 type veth peer name eth0 netns $ns4
 	EOF
-	topo_host "$ns1" 10.0.1.10/24 10.0.1.1
-	topo_router "$ns2" "$FAR" vh1
-	ip -n "$ns3" -b - <<-EOF
+	topo_host "$ns1" 10.0.1.10/24 10.0.1.1 || return
+	topo_router "$ns2" "$FAR" vh1 || return
+	ip -n "$ns3" -b - <<-EOF || return
 		link set eth0 up
 		addr add $FAR/24 dev eth0
 		link set eth1 mtu 1280 up
 		addr add 192.0.2.1/24 dev eth1
 		route add 203.0.113.0/24 via 198.51.100.1
 	EOF
-	ip -n "$ns4" -b - <<-EOF
+	ip -n "$ns4" -b - <<-EOF || return
 		link set eth0 mtu 1280 up
 		addr add $INET/24 dev eth0
 		addr add $INET2/24 dev eth0
 		route add 203.0.113.0/24 via 192.0.2.1
 	EOF
-	ip netns exec "$ns3" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0
-	ip netns exec "$ns4" sysctl -qw net.ipv4.icmp_ratelimit=0
+	ip netns exec "$ns3" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0 || return
+	ip netns exec "$ns4" sysctl -qw net.ipv4.icmp_ratelimit=0 || return
 	ip netns exec "$ns1" sysctl -qw net.ipv4.icmp_ratelimit=0
 }
 
@@ -184,7 +185,8 @@ test_dnat_time_exceeded()
 }
 
 # A port unreachable that quotes h1's public endpoint but another remote
-# port than its session's matches no session: dropped, counted, unseen.
+# port than its session's matches no session: dropped, counted once on the
+# gateway and on the EIP it was sent to, unseen by h1.
 test_error_without_session()
 {
 	local out
@@ -195,13 +197,18 @@ test_error_without_session()
 	expect_peer "$out" "$E1"
 	n4 "$PYTHON" -I -S -c "$forge_py" "$E1" "$(peer_port "$out")" "$INET" 7002
 	wait_until 3 stat_reaches drops_icmp_no_session 1
+	expect_eq "$(gw_stat drops_icmp_no_session)" 1 "drops_icmp_no_session of gw1"
+	expect_eq "$(eip_stat "$E1" drops_icmp_no_session)" 1 "drops_icmp_no_session of $E1"
+	expect_eq "$(eip_stat "$E2" drops_icmp_no_session)" 0 "drops_icmp_no_session of $E2"
+	expect_eq "$(entry_stat snat 1 drops_icmp_no_session)" 0 \
+		"drops_icmp_no_session of SNAT entry 1"
 	expect_eq "$(counted "$ns1")" 0 "ICMP errors that reached h1"
 }
 
 require_root
 require_cmd nft ping
 natgw_load
-(set -e; topology) || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
+topology || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
 serve "$ns4" udp:7001 || exit "$KSFT_FAIL"
 
 ksft_plan 7

@@ -215,12 +215,14 @@ test_quota_dnat()
 }
 
 # Each refusal also states the quota's value (issue: "a refusal names the
-# quota and its value").
+# quota and its value").  All four quota subtests must have recorded theirs.
 test_quota_value()
 {
 	local name msg value bad=0
 
 	[[ -s $ksft_tmp/quota-refusals ]] || { echo "no quota refusal was recorded"; return 1; }
+	expect_eq "$(cut -f 1 "$ksft_tmp/quota-refusals" | sort | paste -sd ' ')" \
+		"max_dnat_entries max_eips max_gateways max_snat_entries" "quotas whose refusal was recorded"
 	while IFS=$'\t' read -r name msg; do
 		value=$(param "$name")
 		[[ $msg =~ (^|[^0-9])$value([^0-9]|$) ]] && continue
@@ -232,20 +234,34 @@ test_quota_value()
 
 # The session limit: new flows past it are dropped and counted; quota show
 # follows the parameter, which may change at run time.
+# Beyond the limit a new flow evicts an unanswered session if the bounded
+# scan finds one, else it is dropped: either way the table holds 2, and
+# each of the last two flows is counted once, as an eviction or a drop.
+limit_counted()
+{
+	(($(gw_stat drops_session_limit) + $(gw_stat sessions_evicted) >= $1))
+}
+
 test_quota_sessions()
 {
-	local dropped created
+	local dropped created evicted d e
 
 	gw_setup
 	trap 'echo "$saved_max_sessions" >"$PARAMS"/max_sessions' EXIT
 	echo 2 >"$PARAMS"/max_sessions
 	expect_match "$(nat quota show)" '^sessions-per-namespace 2$' "quota show"
 	dropped=$(gw_stat drops_session_limit)
+	evicted=$(gw_stat sessions_evicted)
 	created=$(gw_stat sessions_created)
 	expect_eq "$(gen_flows 10.0.1.100 4 0 4)" 4 "frames sent"
+	# the frames have crossed the gateway once all four are counted
+	wait_until 5 limit_counted $((dropped + evicted + 2))
 	expect_eq "$(nat session count)" 2 "sessions at a limit of 2"
-	expect_eq "$(gw_stat drops_session_limit)" $((dropped + 2)) "drops_session_limit"
-	expect_eq "$(gw_stat sessions_created)" $((created + 2)) "sessions_created"
+	d=$(($(gw_stat drops_session_limit) - dropped))
+	e=$(($(gw_stat sessions_evicted) - evicted))
+	ksft_diag "beyond the limit: $e evicted, $d dropped"
+	expect_eq $((d + e)) 2 "flows beyond the limit, dropped or evicting"
+	expect_eq "$(gw_stat sessions_created)" $((created + 2 + e)) "sessions_created"
 }
 
 # ---- lifecycle --------------------------------------------------------------
@@ -393,6 +409,8 @@ test_counters()
 	before=$(nat -j stats gw1)
 	udp_echo 3 100 >/dev/null
 	n3 bash -c "echo x >/dev/udp/$E1/5555; echo x >/dev/udp/$E1/5556"
+	# the echoes were answered; the two datagrams have arrived once counted
+	wait_until 5 stat_reaches drops_unsolicited 2
 	after=$(nat -j stats gw1)
 	"$PYTHON" -I -S -c "$counters_py" "$before" "$after"
 	# the text output carries the same counters
@@ -488,15 +506,18 @@ except ValueError as e:
 
 # 3. what it must hold: every counter of natctl -j stats, nothing else
 FAMILIES = {"sessions_active": "gauge", "sessions_created_total": "counter",
+	    "sessions_evicted_total": "counter",
 	    "packets_total": "counter", "bytes_total": "counter",
 	    "drops_total": "counter", "port_alloc_errors_total": "counter",
 	    "icmp_replies_total": "counter"}
 REASONS = ("no_session", "unsolicited", "port_alloc", "session_limit",
-	   "malformed", "icmp_no_session", "no_snat", "unsupported")
+	   "gateway_session_limit", "malformed", "icmp_no_session", "no_snat",
+	   "unsupported")
 def samples(obj):
 	yield from ((("sessions_active", ("proto", p)), obj["sessions_active_" + p])
 		    for p in ("tcp", "udp", "icmp"))
 	yield ("sessions_created_total", None), obj["sessions_created"]
+	yield ("sessions_evicted_total", None), obj["sessions_evicted"]
 	for d in ("out", "in"):
 		yield ("packets_total", ("direction", d)), obj["packets_" + d]
 		yield ("bytes_total", ("direction", d)), obj["bytes_" + d]
@@ -548,6 +569,8 @@ test_prometheus()
 	n1 ping -c 1 -W 2 "$INET" >/dev/null
 	n3 ping -c 1 -W 2 "$E1" >/dev/null
 	n3 bash -c "echo x >/dev/udp/$E1/5555"
+	# read both outputs once the datagram has arrived
+	wait_until 5 stat_reaches drops_unsolicited 1
 	expect_rc 0 nat stats --prometheus
 	prom=$out
 	stats=$(nat -j stats)
@@ -623,6 +646,105 @@ test_monitor_config()
 {
 	[[ -s $ksft_tmp/monitor ]] || ksft_skip "no events recorded"
 	"$PYTHON" -I -S -c "$monitor_config_py" "$ksft_tmp/monitor" "$E1"
+}
+
+# The NAT log's port allocation failure, and the Prometheus counters of it
+# moving from 0: with two SNAT ports, of three flows to one destination
+# (from 10.0.1.100-102, port 1024, to 192.0.2.1:9) the third is dropped.
+# The monitor gets one port-alloc-error event naming that flow, besides two
+# session-new events.
+test_monitor_port_alloc()
+{
+	local mon=$ksft_tmp/monitor-portalloc
+
+	gw_reset
+	nat -f - >/dev/null <<-EOF
+		gateway add gw1 dev ext0 vpc 10.0.0.0/16 snat-ports 20000-20001
+		eip add gw1 $E1
+		snat add gw1 source vpc eip $E1
+	EOF
+	expect_rc 0 nat stats gw1 --prometheus
+	expect_match "$out" '^natgw_port_alloc_errors_total\{gateway="gw1"\} 0$' "Prometheus output before"
+	spawn -o "$mon" "$ns2" "$NATCTL" monitor -j
+	wait_until 10 eval "nat timeout set icmp 60; grep -q '\"object\":\"timeout\"' '$mon'"
+	expect_eq "$(gen_flows 10.0.1.100 3 0 3)" 3 "frames sent"
+	wait_until 5 stat_reaches drops_port_alloc 1
+	wait_until 5 grep -q '"event":"port-alloc-error"' "$mon"
+	expect_json "[$(paste -sd , "$mon")]" \
+		"[e['event'] for e in d if e['event'] != 'config'] == ['session-new', 'session-new', 'port-alloc-error']" \
+		"([(e['proto'], e['inside'], e['inside_port'], e['remote'], e['remote_port'],
+		    e['gateway'], e.get('eip', '$E1')) for e in d if e['event'] == 'port-alloc-error']
+		  == [('udp', '10.0.1.102', 1024, '192.0.2.1', 9, 'gw1', '$E1')])" \
+		"sorted(e['inside'] for e in d if e['event'] == 'session-new') == ['10.0.1.100', '10.0.1.101']"
+	expect_rc 0 nat stats gw1 --prometheus
+	expect_match "$out" '^natgw_port_alloc_errors_total\{gateway="gw1"\} 1$' "Prometheus output after"
+	expect_match "$out" "^natgw_eip_port_alloc_errors_total\\{gateway=\"gw1\",eip=\"${E1//./\\.}\"\\} 1\$" \
+		"Prometheus output after"
+	expect_match "$out" '^natgw_entry_port_alloc_errors_total\{gateway="gw1",kind="snat",entry="1"\} 1$' \
+		"Prometheus output after"
+	expect_eq "$(gw_stat drops_port_alloc)" 1 "drops_port_alloc"
+}
+
+# A listener of the NAT log group that never reads, with a tiny socket
+# buffer and NETLINK_BROADCAST_ERROR, so that the module sees every event
+# it cannot take fail (ENOBUFS).  It creates READY once it has joined.
+slow_listener_py='
+import socket, struct, sys, time
+NETLINK_GENERIC = GENL_ID_CTRL = 16
+CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_NAME, CTRL_ATTR_MCAST_GROUPS = 3, 2, 7
+GRP_NAME, GRP_ID = 1, 2
+SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, NETLINK_BROADCAST_ERROR = 270, 1, 4
+def attrs(b):
+	while len(b) >= 4:
+		n, t = struct.unpack("=HH", b[:4])
+		yield t & 0x3fff, b[4:n]
+		b = b[(n + 3) & ~3:]
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
+s.bind((0, 0))
+name = b"natgw\0"
+attr = struct.pack("=HH", 4 + len(name), CTRL_ATTR_FAMILY_NAME) + name
+attr += bytes(-len(attr) % 4)
+body = struct.pack("=BBH", CTRL_CMD_GETFAMILY, 1, 0) + attr
+s.send(struct.pack("=IHHII", 16 + len(body), GENL_ID_CTRL, 1, 1, 0) + body)
+reply = s.recv(65536)
+group = None
+for t, v in attrs(reply[20:]):
+	if t == CTRL_ATTR_MCAST_GROUPS:
+		for _, g in attrs(v):
+			a = dict(attrs(g))
+			if a[GRP_NAME].rstrip(b"\0") == b"natlog":
+				group = struct.unpack("=I", a[GRP_ID])[0]
+if group is None:
+	sys.exit("no natlog group in the reply")
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+s.setsockopt(SOL_NETLINK, NETLINK_BROADCAST_ERROR, 1)
+s.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
+open(sys.argv[1], "w").close()
+while True:
+	time.sleep(3600)
+'
+
+# Events that a listener cannot take are counted and reported: with the
+# slow listener above full after a few events, natctl monitor, which reads
+# everything, still gets all 20 session-new events of 20 flows, and
+# events-lost records whose counts go up by one for each event lost.
+test_monitor_events_lost()
+{
+	local mon=$ksft_tmp/monitor-lost ready=$ksft_tmp/slow.ready
+
+	gw_setup
+	spawn -o "$mon" "$ns2" "$NATCTL" monitor -j
+	wait_until 10 eval "nat timeout set icmp 60; grep -q '\"object\":\"timeout\"' '$mon'"
+	spawn "$ns2" "$PYTHON" -I -S -c "$slow_listener_py" "$ready"
+	wait_until 10 test -e "$ready"
+	expect_eq "$(gen_flows 10.0.1.120 20 0 20)" 20 "frames sent"
+	# shellcheck disable=SC2016 # eval expands it, at each try
+	wait_until 10 eval '(($(grep -c "\"event\":\"session-new\"" "$mon") >= 20))'
+	expect_json "[$(paste -sd , "$mon")]" \
+		"len([e for e in d if e['event'] == 'session-new']) == 20" \
+		"len([e for e in d if e['event'] == 'events-lost']) >= 1" \
+		"(lambda l: l == list(range(l[0], l[0] + len(l))) and l[0] >= 1)(
+		  [e['lost'] for e in d if e['event'] == 'events-lost'])"
 }
 
 # ---- save and restore -------------------------------------------------------
@@ -777,15 +899,16 @@ test_batch_error()
 require_root
 require_cmd ping paste
 [[ -x $NATCTL ]] || ksft_exit_skip "$NATCTL not built (make natctl)"
-modprobe -q nf_defrag_ipv4
+modprobe -q nf_defrag_ipv4 || { echo "# modprobe nf_defrag_ipv4 failed"; exit "$KSFT_FAIL"; }
 natgw_load
 saved_max_sessions=$(param max_sessions)
-(set -e; topo_basic 1 2 3) || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
+[[ -n $saved_max_sessions ]] || { echo "# no module parameter max_sessions"; exit "$KSFT_FAIL"; }
+topo_basic 1 2 3 || { echo "# topology setup failed"; exit "$KSFT_FAIL"; }
 ready=$ksft_tmp/echo.ready
 spawn "$ns3" "$PYTHON" -I -S -c "$echo_py" "$ready" $ECHO_PORT
 wait_until 10 test -e "$ready" >/dev/null || { echo "# echo server did not start"; exit "$KSFT_FAIL"; }
 
-ksft_plan 18
+ksft_plan 20
 ksft_run quota_show test_quota_show
 ksft_run quota_gateways test_quota_gateways
 ksft_run quota_eips test_quota_eips
@@ -800,6 +923,8 @@ ksft_run counters_move test_counters
 ksft_run prometheus_format test_prometheus
 ksft_run monitor_session_and_config_events test_monitor
 ksft_run monitor_config_event_fields test_monitor_config
+ksft_run monitor_port_alloc_error test_monitor_port_alloc
+ksft_run monitor_events_lost test_monitor_events_lost
 ksft_run save_restore_round_trip test_round_trip
 ksft_run save_restore_gateway_ids test_round_trip_ids
 ksft_run entry_ids test_entry_ids
