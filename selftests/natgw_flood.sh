@@ -80,18 +80,6 @@ test_hash_buckets()
 	expect_eq "$(<"$PARAMS/hash_buckets")" 262144 "hash_buckets by default"
 }
 
-# serve NS PROTO:PORT... with more patience than lib.sh's: these are the
-# first Python programs of the script, which may be the first of the VM,
-# reading their files over 9p from a host that may be busy.
-serve_patient()
-{
-	local ns=$1 ready=$ksft_tmp/ready.$RANDOM
-
-	shift
-	spawn "$ns" "$PYTHON" -I -S -c "$serve_py" "$ready" "$@"
-	wait_until 60 test -e "$ready"
-}
-
 # h2 and vh2 for gw2's VPC; everything else from topo_basic.
 setup()
 {
@@ -113,8 +101,8 @@ setup()
 		timeout set inbound-unreplied $IN_UNREPLIED
 	EOF
 	saved_max_sessions=$(<"$PARAMS/max_sessions")
-	serve_patient "$ns1" tcp:8080 udp:5353 || return
-	serve_patient "$ns3" tcp:7000
+	serve "$ns1" tcp:8080 udp:5353 || return
+	serve "$ns3" tcp:7000
 }
 
 # flood tcp|udp PORT DST: trafgen on inet, in the background, until
