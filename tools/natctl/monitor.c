@@ -170,6 +170,23 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * natctl's own socket overflowed: the kernel dropped events that were meant
+ * for it, and does not know how many.  Say so in the stream too, not only
+ * on standard error, so that a NAT log kept in a file shows the gap:
+ * "TIME events-lost socket", or "where": "socket" without a count.
+ */
+static void socket_overflow(void)
+{
+	json_begin(false);
+	print_now();
+	print_string(PRINT_ANY, "event", " %s", "events-lost");
+	print_string(PRINT_ANY, "where", " %s", "socket");
+	print_nl();
+	json_end();
+	fflush(stdout);
+}
+
 static int join(struct nl *nl, uint32_t group, const char *name)
 {
 	if (!group)
@@ -220,6 +237,7 @@ static int do_monitor(int argc, char **argv)
 			continue;
 		if (err == ENOBUFS) {
 			nwarn("events were lost: natctl did not read them fast enough");
+			socket_overflow();
 			continue;
 		}
 		if (err == EBADMSG)
