@@ -7,7 +7,10 @@
  * also does the right thing for CHECKSUM_PARTIAL packets from local sockets
  * (only the pseudo-header part lives in the field then) and keeps
  * CHECKSUM_COMPLETE valid.  A UDP checksum of zero means "none" and stays
- * zero; a computed zero is sent as 0xffff (RFC 768).
+ * zero, whatever skb->ip_summed says: a tunnel endpoint that sends no outer
+ * checksum (VXLAN, Geneve) hands over CHECKSUM_PARTIAL packets whose offload
+ * is for the inner checksum (as nf_nat's udp_manip_pkt()).  A computed zero
+ * is sent as 0xffff (RFC 768).
  */
 #include <linux/icmp.h>
 #include <linux/ip.h>
@@ -136,7 +139,7 @@ int natgw_xlate(struct sk_buff *skb, const struct natgw_pkt *pkt,
 		break;
 	case IPPROTO_UDP:
 		uh = (struct udphdr *)(skb->data + thoff);
-		if (!uh->check && skb->ip_summed != CHECKSUM_PARTIAL) {
+		if (!uh->check) {
 			uh->source = to->sport;
 			uh->dest = to->dport;
 			break;
