@@ -223,7 +223,11 @@ int natgw_xlate_icmp_inner(struct sk_buff *skb, const struct natgw_pkt *pkt,
 	inner->t.src = iph->saddr;
 	inner->t.dst = iph->daddr;
 	inner->t.proto = iph->protocol;
-	if (iph->version != 4 || iph->ihl < 5 || ip_is_fragment(iph))
+	/*
+	 * A first fragment (MF, offset 0) carries the transport header that
+	 * the error is about, as conntrack sees it too; a later one does not.
+	 */
+	if (iph->version != 4 || iph->ihl < 5 || iph->frag_off & htons(IP_OFFSET))
 		return -EINVAL;
 	inner->thoff = off + iph->ihl * 4;
 	/* RFC 792: at least 8 bytes of the transport header are quoted */
