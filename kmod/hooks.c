@@ -489,8 +489,11 @@ static unsigned int natgw_arp_in(void *priv, struct sk_buff *skb,
 
 	if (dev->type != ARPHRD_ETHER || !pskb_may_pull(skb, arp_hdr_len(dev)))
 		return NF_ACCEPT;
+	/* an Ethernet (or IEEE 802) IPv4 request, as arp_process() checks */
 	arp = arp_hdr(skb);
 	if (arp->ar_op != htons(ARPOP_REQUEST) ||
+	    (arp->ar_hrd != htons(ARPHRD_ETHER) &&
+	     arp->ar_hrd != htons(ARPHRD_IEEE802)) ||
 	    arp->ar_pro != htons(ETH_P_IP) || arp->ar_pln != 4 ||
 	    arp->ar_hln != dev->addr_len)
 		return NF_ACCEPT;
@@ -499,6 +502,11 @@ static unsigned int natgw_arp_in(void *priv, struct sk_buff *skb,
 	memcpy(&sip, p + dev->addr_len, 4);
 	memcpy(&tip, p + 2 * dev->addr_len + 4, 4);
 
+	/*
+	 * A duplicate address probe (RFC 5227: sender 0.0.0.0) is left alone,
+	 * as arp_process() leaves probes for addresses that are not the
+	 * router's own: an EIP is not.
+	 */
 	eip = natgw_eip_find(nn, tip);
 	if (!eip || READ_ONCE(eip->gw->ifindex) != dev->ifindex ||
 	    !READ_ONCE(eip->gw->eip_arp) || ipv4_is_zeronet(sip))
