@@ -10,10 +10,14 @@
  *
  *	SNAT	ORIG  P:p -> R:r	REPLY R:r -> E:e
  *	DNAT	ORIG  R:r -> E:e	REPLY P:p -> R:r
- *	hairpin	ORIG  A:a -> E:e	REPLY B:b -> E:x
+ *	hairpin	ORIG  A:a -> B:b	REPLY B:b -> E:x
  *
- * (P private host, R remote host, E an EIP.)  For ICMP echo the identifier
- * is the port of the side that chose it and the other port is 0.
+ * (P private host, R remote host, E an EIP.)  A hairpin's ORIG tuple is its
+ * client's packet after DNAT, as conntrack and the router's forward chain
+ * see it (natgw rewrites the source only at POST_ROUTING); the EIP and port
+ * E:e the client addressed are s->eip and th[ORIG].t.xport.  For ICMP echo
+ * the identifier is the port of the side that chose it and the other port
+ * is 0.
  */
 #ifndef _NATGW_SESSION_H
 #define _NATGW_SESSION_H
@@ -35,6 +39,7 @@ struct natgw_tuple {
 	__be16 dport;
 	u8 proto;
 	u8 dir;		/* which of its session's two tuples; not hashed */
+	__be16 xport;	/* hairpin ORIG: the EIP port the client used; not hashed */
 };
 
 struct natgw_thash {
