@@ -9,22 +9,24 @@
  *	destination translated here (replies to SNAT, DNAT, hairpin), so the
  *	routing decision, conntrack and the forward chain all see the private
  *	destination.  Packets from outside aimed straight at a VPC address are
- *	dropped here.
+ *	dropped here.  Echo requests to an EIP are answered here, with a new
+ *	packet that the router sends as its own (OUTPUT, not FORWARD).
  * POST_ROUTING at NATGW_PRI_OUT (NF_IP_PRI_NAT_SRC, 100): packets from the
  *	VPC that routing sends out of a gateway's device get their source
  *	translated here, after the forward chain has seen the private source
  *	and before conntrack confirms (conntrack keeps the tuples it saw at
  *	PRE_ROUTING, so a stateful firewall works with private addresses in
- *	both directions).
+ *	both directions).  So do hairpinned packets, between two VPC hosts.
  *
  * ARP_IN: with eip-arp on, the gateway answers ARP requests for its EIPs on
  *	its device, so that an upstream router on the same link reaches them
  *	without any address or proxy-ARP setup on this router.
  *
- * A packet that needs a new destination is translated whole at PRE_ROUTING
- * (a hairpinned one gets its new source there too); a packet that needs only
- * a new source is translated at POST_ROUTING.  Both hooks run under the
- * rcu_read_lock() netfilter holds, and do bounded work.
+ * A packet that needs a new destination is translated whole at PRE_ROUTING,
+ * except a hairpinned one, which gets its new source at POST_ROUTING (so
+ * that conntrack sees one flow A:a -> B:b both ways); a packet that needs
+ * only a new source is translated at POST_ROUTING.  Both hooks run under
+ * the rcu_read_lock() netfilter holds, and do bounded work.
  */
 #include <linux/icmp.h>
 #include <linux/if_arp.h>
