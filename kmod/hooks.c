@@ -594,6 +594,11 @@ static unsigned int natgw_echo_reply(struct net *net, struct natgw_eip *eip,
 		return natgw_drop(gw, eip, NULL, NATGW_DROP_UNSOLICITED);
 	}
 	skb_dst_set(nskb, &rt->dst);
+	/* no answer to a broadcast or multicast "asker" (a smurf attack) */
+	if (rt->rt_type != RTN_UNICAST && rt->rt_type != RTN_LOCAL) {
+		kfree_skb(nskb);
+		return natgw_drop(gw, eip, NULL, NATGW_DROP_UNSOLICITED);
+	}
 	ip_hdr(nskb)->ttl = ip4_dst_hoplimit(&rt->dst);
 	ip_select_ident(net, nskb, NULL);
 	nf_ct_set(nskb, NULL, IP_CT_UNTRACKED);
