@@ -111,7 +111,7 @@ static void natgw_hairpin_orig(struct natgw_tuple *t,
 {
 	*t = s->th[NATGW_DIR_ORIG].t;
 	t->dst = s->eip->addr;
-	t->dport = t->xport;
+	t->dport = natgw_dnat_pub_port(s->rule, t->dport);
 }
 
 /* Where DNAT entry @r sends a packet @t to its EIP: @t rewritten. */
@@ -123,7 +123,6 @@ static void natgw_dnat_target(struct natgw_tuple *to, const struct natgw_rule *r
 	if (r->dnat.proto)
 		to->dport = htons(r->dnat.priv_min +
 				  (ntohs(t->dport) - r->dnat.pub_min));
-	to->xport = t->dport;
 }
 
 /* The DNAT entry of EIP @eip that takes a packet @t, if any. */
@@ -154,7 +153,7 @@ static struct natgw_session *natgw_hairpin_find(struct natgw_net *nn,
 	natgw_dnat_target(k, r, t);
 	s = natgw_session_lookup(nn, k, &dir);
 	if (!s || dir != NATGW_DIR_ORIG || s->kind != NATGW_SESS_HAIRPIN ||
-	    s->eip != eip || s->th[NATGW_DIR_ORIG].t.xport != t->dport)
+	    s->eip != eip || s->rule != r)
 		return NULL;
 	return s;
 }
@@ -553,8 +552,8 @@ static unsigned int natgw_dnat_new(struct natgw_net *nn, struct natgw_eip *eip,
 	 * port: the server could not tell the two apart.
 	 */
 	if (winner->kind != NATGW_SESS_HAIRPIN || winner->eip != eip ||
-	    !natgw_tuple_eq(&winner->th[NATGW_DIR_ORIG].t, &k) ||
-	    winner->th[NATGW_DIR_ORIG].t.xport != t->dport)
+	    winner->rule != r ||
+	    !natgw_tuple_eq(&winner->th[NATGW_DIR_ORIG].t, &k))
 		return natgw_drop(gw, eip, r, NATGW_DROP_NO_SESSION);
 	return natgw_forward(nn, winner, NATGW_DIR_ORIG, skb, pkt,
 			     NATGW_STAT_IN);

@@ -916,7 +916,7 @@ static void natgw_sess_ends(const struct natgw_session *s,
 		/* a hairpin's ORIG is after DNAT (session.h) */
 		if (s->kind == NATGW_SESS_HAIRPIN) {
 			e->eip_addr = s->eip->addr;
-			e->eip_port = o->xport;
+			e->eip_port = natgw_dnat_pub_port(s->rule, o->dport);
 		}
 		break;
 	}

@@ -15,7 +15,8 @@
  * (P private host, R remote host, E an EIP.)  A hairpin's ORIG tuple is its
  * client's packet after DNAT, as conntrack and the router's forward chain
  * see it (natgw rewrites the source only at POST_ROUTING); the EIP and port
- * E:e the client addressed are s->eip and th[ORIG].t.xport.  For ICMP echo
+ * E:e the client addressed are s->eip and, through s->rule, the public port
+ * that maps to b (natgw_dnat_pub_port()).  For ICMP echo
  * the identifier is the port of the side that chose it and the other port
  * is 0.
  */
@@ -39,7 +40,6 @@ struct natgw_tuple {
 	__be16 dport;
 	u8 proto;
 	u8 dir;		/* which of its session's two tuples; not hashed */
-	__be16 xport;	/* hairpin ORIG: the EIP port the client used; not hashed */
 };
 
 struct natgw_thash {
