@@ -12,10 +12,13 @@
 #   make demo       boot the VM and show natgw at work
 #   make vm-shell   boot the VM with a shell on this terminal (quit: Ctrl-A x)
 #   make unit       userspace unit tests only
-#   make install    module to the kernel's extra/, natctl to /usr/local/sbin
+#   make install    module to the kernel's extra/, natctl to /usr/local/sbin,
+#                   units and logrotate file; honours DESTDIR and PREFIX
+#   make deb        Debian packages natgw-dkms and natctl, in BUILD/deb
 #
 # KDIR defaults to the headers of the kernel the VM boots (Debian's
-# linux-headers-amd64); on a real router use KDIR=/lib/modules/$(uname -r)/build.
+# linux-headers-amd64), except for make install, which builds for the
+# running kernel (/lib/modules/$(uname -r)/build) unless KDIR is given.
 # The VM boots VM_KERNEL, Debian's newest generic kernel by default (the cloud
 # flavour lacks 9p); VM_TIMEOUT (seconds), VM_MEM, VM_SMP and VM_APPEND tune
 # it.  Build outputs of the harness and VM logs go to BUILD (see
@@ -27,22 +30,29 @@ VM_KERNEL ?= /boot/vmlinuz-$(VM_KVER)
 BUILD	?= $(CURDIR)/build
 PWD	:= $(shell pwd)
 
-export VM_KERNEL BUILD
+# Where make deb-root unpacks the packages, for the selftest natgw_package.
+NATGW_DEB_ROOT ?= $(BUILD)/deb/root
+
+export VM_KERNEL BUILD NATGW_DEB_ROOT
 
 # Everything that build, tests and demo use, beyond Debian's essential set.
 DEPS	:= linux-image-amd64 linux-headers-amd64 gcc make libc6-dev pkg-config \
 	   libmnl-dev qemu-system-x86 busybox-static xz-utils kmod iproute2 \
 	   iputils-ping procps socat python3-scapy nftables tcpdump iperf3 \
-	   netsniff-ng python3-prometheus-client valgrind
+	   netsniff-ng python3-prometheus-client valgrind \
+	   dpkg-dev debhelper dh-dkms
 
+RELEASE	:= $(shell cat VERSION)
 PREFIX	?= /usr/local
 DESTDIR	?=
 
-.PHONY: all module natctl unit check check-debug selftest stress bench demo vm-shell deps clean install
+.PHONY: all module natctl unit check check-debug selftest stress bench demo vm-shell deps clean install deb deb-root
 
 all: module natctl
 
 module:
+	@test -d $(KDIR) || { echo "module: no kernel headers at $(KDIR):" \
+		"run 'make deps' first (or name them with KDIR=)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(PWD) W=1 modules
 
 natctl:
@@ -51,10 +61,10 @@ natctl:
 unit:
 	$(MAKE) --no-print-directory -C tests run
 
-check: deps all
+check: deps all deb-root
 	selftests/vm/check.sh
 
-selftest: all
+selftest: all deb-root
 	selftests/vm/check.sh --vm-only $(T)
 
 # natgw against nftables masquerade and plain forwarding, in one VM run:
@@ -98,11 +108,39 @@ deps:
 			--no-install-recommends $$missing; \
 	fi
 
-# On a router: the module to the running kernel's extra/ (modprobe natgw
-# then loads nf_defrag_ipv4 too), natctl, its man page and completion.
-install: all
-	$(MAKE) -C $(KDIR) M=$(PWD) INSTALL_MOD_DIR=extra modules_install
+# On a router: the module, built for the running kernel unless KDIR is
+# given, to its extra/ (modprobe natgw then loads nf_defrag_ipv4 too);
+# natctl, its man page, completion, the systemd units and the logrotate
+# file.  Everything goes under DESTDIR.
+INSTALL_KDIR = $(if $(filter file,$(origin KDIR)),/lib/modules/$(shell uname -r)/build,$(KDIR))
+
+install: natctl
+	@test -d $(INSTALL_KDIR) || { echo "install: no kernel headers at" \
+		"$(INSTALL_KDIR): apt-get install linux-headers-$$(uname -r)," \
+		"or name them with KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(INSTALL_KDIR) M=$(PWD) W=1 modules
+	$(MAKE) -C $(INSTALL_KDIR) M=$(PWD) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=extra modules_install
 	$(MAKE) -C tools/natctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	$(MAKE) -C tools/systemd install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+# The two Debian packages, built from a copy of the tree (what git tracks,
+# and new files it does not ignore) so that nothing is written beside it.
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	git ls-files -co --exclude-standard | \
+		while read -r f; do [ -e "$$f" ] && echo "$$f"; done | \
+		tar -cf - -T - | tar -C $(BUILD)/deb/src -xf -
+	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -n 30 ../build.log; exit 1; }
+	@ls -1 $(BUILD)/deb/*.deb
+
+# The packages unpacked into BUILD/deb/root, with natgw.ko built from
+# natgw-dkms's sources as DKMS builds it, for the selftest natgw_package.
+deb-root: deb
+	rm -rf $(NATGW_DEB_ROOT)
+	for p in $(BUILD)/deb/*.deb; do dpkg-deb -x $$p $(NATGW_DEB_ROOT) || exit; done
+	$(MAKE) -C $(KDIR) M=$(NATGW_DEB_ROOT)/usr/src/natgw-$(RELEASE) modules
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(PWD) clean

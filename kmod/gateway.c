@@ -77,25 +77,20 @@ static void natgw_bump(struct natgw_net *nn)
 /*
  * End the sessions of an object that the packet path can no longer reach
  * (the caller unpublished it and waited for a grace period, so no session
- * of it is being made): those for which @match returns true.  The walk of
- * the whole table is skipped when the object's active-session count, which
- * every insert raises before its read-side section ends, says it has none:
- * configuring a gateway costs no table walk per entry.
+ * of it is being made): those for which @match returns true.  @nsess is the
+ * object's count of linked sessions, a real count raised before a session
+ * becomes visible and lowered when it is unlinked, never a statistic: when
+ * it is zero no session can refer to the object, and the walk of the whole
+ * table is skipped (configuring a gateway costs no table walk per entry).
+ * Otherwise the walk runs, and it cannot miss a session: every one of them
+ * is linked by now.
  */
-static void natgw_end_sessions(struct natgw_net *nn,
-			       struct natgw_pcpu_stats __percpu *st,
+static void natgw_end_sessions(struct natgw_net *nn, atomic_t *nsess,
 			       bool (*match)(const struct natgw_session *s,
 					     const void *arg),
 			       const void *arg)
 {
-	struct natgw_stats_sum sum;
-	s64 active = 0;
-	int i;
-
-	natgw_stats_sum(st, &sum);
-	for (i = 0; i < NATGW_NPROTO; i++)
-		active += sum.active[i];
-	if (active)
+	if (atomic_read(nsess))
 		natgw_session_kill_matching(nn, match, arg);
 }
 
@@ -112,8 +107,8 @@ struct natgw_gw *natgw_gw_find(struct natgw_net *nn, const char *name)
 }
 
 /*
- * RCU: the gateway on device @ifindex whose VPC holds @addr.  Gateways that
- * share a device have disjoint VPCs, so there is at most one.
+ * RCU: the gateway on device @ifindex whose VPC holds @addr.  The gateways
+ * of a namespace have disjoint VPCs, so there is at most one.
  */
 struct natgw_gw *natgw_gw_lookup(struct natgw_net *nn, int ifindex,
 				 __be32 addr)
@@ -160,11 +155,17 @@ static int natgw_check_dev(struct natgw_net *nn, struct natgw_gw *self,
 		NL_SET_ERR_MSG_MOD(extack, "no such device in this namespace (or it is loopback)");
 		return -ENODEV;
 	}
+	/*
+	 * A namespace is one routing domain: the session table is keyed by
+	 * addresses alone, and routing could not tell two VPCs with the same
+	 * addresses apart either.  Overlapping VPCs belong in separate network
+	 * namespaces, whatever devices they use.
+	 */
 	list_for_each_entry(gw, &nn->gateways, list) {
-		if (gw == self || gw->ifindex != ifindex)
+		if (gw == self)
 			continue;
 		if (natgw_cidr_overlap(gw->vpc_addr, gw->vpc_plen, vpc, plen)) {
-			NL_SET_ERR_MSG_MOD(extack, "another gateway on this device has an overlapping VPC");
+			NL_SET_ERR_MSG_MOD(extack, "another gateway in this namespace has an overlapping VPC; use a network namespace per routing domain");
 			return -EBUSY;
 		}
 	}
@@ -325,7 +326,7 @@ int natgw_gw_set(struct natgw_net *nn, struct natgw_gw *gw,
 		/* sessions belong to the old device's path: end them */
 		WRITE_ONCE(gw->ifindex, cfg->ifindex);
 		synchronize_rcu();
-		natgw_end_sessions(nn, gw->stats, natgw_match_gw, gw);
+		natgw_end_sessions(nn, &gw->nsess, natgw_match_gw, gw);
 	}
 	natgw_bump(nn);
 	return 0;
@@ -348,7 +349,7 @@ void natgw_gw_dev_gone(struct natgw_net *nn, int ifindex)
 	synchronize_rcu();
 	list_for_each_entry(gw, &nn->gateways, list)
 		if (!gw->ifindex)
-			natgw_end_sessions(nn, gw->stats, natgw_match_gw, gw);
+			natgw_end_sessions(nn, &gw->nsess, natgw_match_gw, gw);
 	natgw_bump(nn);
 }
 
@@ -368,7 +369,7 @@ static void natgw_gw_destroy(struct natgw_net *nn, struct natgw_gw *gw)
 	list_for_each_entry(eip, &gw->eips, list)
 		natgw_eip_unpublish(eip);
 	synchronize_rcu();
-	natgw_end_sessions(nn, gw->stats, natgw_match_gw, gw);
+	natgw_end_sessions(nn, &gw->nsess, natgw_match_gw, gw);
 
 	list_for_each_entry_safe(r, rtmp, &gw->snat, list)
 		natgw_rule_free(r);
@@ -662,7 +663,7 @@ int natgw_eip_del(struct natgw_net *nn, struct natgw_eip *eip, bool force,
 
 	natgw_eip_unpublish(eip);
 	synchronize_rcu();
-	natgw_end_sessions(nn, eip->stats, natgw_match_eip, eip);
+	natgw_end_sessions(nn, &eip->nsess, natgw_match_eip, eip);
 	natgw_eip_free(eip);
 	natgw_bump(nn);
 	return 0;
@@ -905,7 +906,7 @@ int natgw_snat_set(struct natgw_net *nn, struct natgw_rule *r,
 	synchronize_rcu();
 	change.rule = r;
 	change.keep = set;
-	natgw_end_sessions(nn, r->stats, natgw_match_dropped_eip, &change);
+	natgw_end_sessions(nn, &r->nsess, natgw_match_dropped_eip, &change);
 	kfree_rcu(old, rcu);
 	natgw_bump(nn);
 	return 0;
@@ -1088,8 +1089,10 @@ int natgw_dnat_add(struct natgw_net *nn, struct natgw_gw *gw,
 	eip->dnat_users++;
 	ret = natgw_dnat_publish(nn, r);
 	if (ret) {
+		/* what was published may have made sessions: end them too */
 		natgw_rule_unpublish(nn, r);
 		synchronize_rcu();
+		natgw_end_sessions(nn, &r->nsess, natgw_match_rule, r);
 		natgw_rule_free(r);
 		return ret;
 	}
@@ -1099,16 +1102,55 @@ int natgw_dnat_add(struct natgw_net *nn, struct natgw_gw *gw,
 }
 
 /*
+ * (Un)reserve the ports lo..hi of @pa that do not lie in skip_lo..skip_hi:
+ * a changed port mapping keeps the reservation of the ports its old and new
+ * ranges share (reservations do not nest).  Returns what reserve returns.
+ */
+static u32 natgw_reserve_diff(struct natgw_portalloc *pa, bool reserve,
+			      u16 lo, u16 hi, u16 skip_lo, u16 skip_hi)
+{
+	u32 part[2][2] = { { lo, hi }, { 1, 0 } };	/* [1] empty */
+	u32 held = 0;
+	int i;
+
+	if (natgw_ranges_overlap(lo, hi, skip_lo, skip_hi)) {
+		/* below the skipped range, and above it; either may be empty */
+		part[0][0] = lo;
+		part[0][1] = skip_lo > lo ? skip_lo - 1 : 0;
+		part[1][0] = (u32)skip_hi + 1;
+		part[1][1] = skip_hi < hi ? hi : 0;
+	}
+	for (i = 0; i < 2; i++) {
+		if (part[i][0] > part[i][1])
+			continue;
+		if (reserve)
+			held += natgw_portalloc_reserve(pa, part[i][0],
+							part[i][1]);
+		else
+			natgw_portalloc_unreserve(pa, part[i][0], part[i][1]);
+	}
+	return held;
+}
+
+/*
  * Change a DNAT entry.  The packet path must see the old mapping or the new
  * one, never a mix, so the entry is replaced by a new object with the same
- * id and counters; sessions of the old mapping end.
+ * id and counters (the statistics are shared; the count of sessions, which
+ * decides when the old object may go, is each object's own).  The new
+ * public ports are reserved before anything is published, the new mapping
+ * is published last, and a failure on the way undoes every step: the entry
+ * is then exactly as it was.  Sessions of the old mapping end.
  */
 int natgw_dnat_set(struct natgw_net *nn, struct natgw_rule *old,
 		   const struct natgw_dnat_cfg *cfg,
 		   struct netlink_ext_ack *extack)
 {
+	struct natgw_eip *eip = old->dnat.eip;
+	struct natgw_portalloc *pa = NULL;
 	struct natgw_dnat_cfg c = *cfg;
+	struct natgw_port_victims v;
 	struct natgw_rule *r;
+	u32 held = 0;
 	int ret;
 
 	if (!c.priv_addr)
@@ -1127,22 +1169,61 @@ int natgw_dnat_set(struct natgw_net *nn, struct natgw_rule *old,
 		NL_SET_ERR_MSG_MOD(extack, "an IP mapping has no ports");
 		return -EINVAL;
 	}
-	ret = natgw_dnat_check(old->gw, old->dnat.eip, &c, old, extack);
+	ret = natgw_dnat_check(old->gw, eip, &c, old, extack);
 	if (ret)
 		return ret;
 	r = kmemdup(old, sizeof(*old), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
-	natgw_dnat_fill(r, old->dnat.eip, &c);
+	atomic_set(&r->nsess, 0);
+	natgw_dnat_fill(r, eip, &c);
+
+	/* 1. reserve the new public ports the old mapping did not hold */
+	if (c.proto) {
+		pa = &eip->pa[natgw_proto_index(c.proto)];
+		held = natgw_reserve_diff(pa, true, c.pub_min, c.pub_max,
+					  old->dnat.pub_min, old->dnat.pub_max);
+	}
+	/* 2. publish: the snapshots are built from the list, with r in it */
 	list_replace_init(&old->list, &r->list);
-	natgw_dnat_unpublish(old);
-	ret = natgw_dnat_publish(nn, r);
+	if (c.proto)
+		ret = natgw_dnat_rebuild(eip, GFP_KERNEL);
+	else
+		ret = natgw_egress_rebuild(r->gw, GFP_KERNEL);
+	if (ret) {
+		/* nothing was published: give back what step 1 took */
+		list_replace_init(&r->list, &old->list);
+		if (c.proto)
+			natgw_reserve_diff(pa, false, c.pub_min, c.pub_max,
+					   old->dnat.pub_min,
+					   old->dnat.pub_max);
+		kfree(r);
+		return ret;
+	}
+	if (!c.proto)
+		rcu_assign_pointer(eip->ipmap, r);
+	/* 3. the old mapping's ports that the new one does not take go back */
+	if (c.proto)
+		natgw_reserve_diff(pa, false, old->dnat.pub_min,
+				   old->dnat.pub_max, c.pub_min, c.pub_max);
 	synchronize_rcu();
-	natgw_end_sessions(nn, old->stats, natgw_match_rule, old);
+	/*
+	 * 4. no packet still uses the old mapping: end its sessions, and the
+	 * SNAT sessions that held the ports the new mapping took (a session
+	 * that took its port before the reservation is linked by now).
+	 */
+	if (held) {
+		v.eip = eip;
+		v.proto = c.proto;
+		v.lo = c.pub_min;
+		v.hi = c.pub_max;
+		natgw_session_kill_matching(nn, natgw_match_port_victim, &v);
+	}
+	natgw_end_sessions(nn, &old->nsess, natgw_match_rule, old);
 	/* the counters moved to the new entry; the old object goes alone */
 	kfree_rcu(old, rcu);
 	natgw_bump(nn);
-	return ret;
+	return 0;
 }
 
 static void natgw_rule_unpublish(struct natgw_net *nn, struct natgw_rule *r)
@@ -1158,7 +1239,7 @@ void natgw_rule_del(struct natgw_net *nn, struct natgw_rule *r)
 {
 	natgw_rule_unpublish(nn, r);
 	synchronize_rcu();
-	natgw_end_sessions(nn, r->stats, natgw_match_rule, r);
+	natgw_end_sessions(nn, &r->nsess, natgw_match_rule, r);
 	natgw_rule_free(r);
 	natgw_bump(nn);
 }

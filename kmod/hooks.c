@@ -175,17 +175,18 @@ static bool natgw_port_taken(const void *arg, u16 port)
 /*
  * Give @s a public port on @eip for its REPLY tuple and link it.  Returns 0,
  * -ENOSPC when the EIP has no port for this destination, or -EEXIST when
- * another CPU made the same flow's session first (then *winner is set).
+ * another CPU made the same flow's session first (then *winner is set, and
+ * *wdir to the direction in which the packet's tuple matched it: the winner
+ * may be a mirror image, whose REPLY tuple is this packet's ORIG).
  */
 static int natgw_bind_port(struct natgw_net *nn, struct natgw_session *s,
 			   struct natgw_eip *eip, __be16 hint,
-			   struct natgw_session **winner)
+			   struct natgw_session **winner, enum natgw_dir *wdir)
 {
 	struct natgw_tuple *rt = &s->th[NATGW_DIR_REPLY].t;
 	struct natgw_portalloc *pa = &eip->pa[natgw_proto_index(rt->proto)];
 	struct natgw_taken_ctx ctx = { .nn = nn };
 	u16 hints[1] = { ntohs(hint) };
-	enum natgw_dir dir;
 	int i;
 	u16 port;
 
@@ -203,23 +204,33 @@ static int natgw_bind_port(struct natgw_net *nn, struct natgw_session *s,
 			return 0;
 		natgw_portalloc_put(pa, port);
 		*winner = natgw_session_lookup(nn, &s->th[NATGW_DIR_ORIG].t,
-					       &dir);
-		if (*winner)
+					       wdir);
+		if (*winner) {
+			/* as the lookup matched it; unit-tested */
+			*wdir = natgw_session_dir(*winner,
+						  &s->th[NATGW_DIR_ORIG].t);
 			return -EEXIST;
+		}
 	}
 	return -ENOSPC;
 }
 
-/* Link a session that needs no port; on a lost race use the winner. */
+/*
+ * Link a session that needs no port; on a lost race use the winner, in the
+ * direction its lookup returned (*dir: ORIG for @s itself).
+ */
 static struct natgw_session *natgw_link(struct natgw_net *nn,
-					struct natgw_session *s)
+					struct natgw_session *s,
+					enum natgw_dir *dir)
 {
 	struct natgw_session *winner;
-	enum natgw_dir dir;
 
+	*dir = NATGW_DIR_ORIG;
 	if (!natgw_session_insert(nn, s))
 		return s;
-	winner = natgw_session_lookup(nn, &s->th[NATGW_DIR_ORIG].t, &dir);
+	winner = natgw_session_lookup(nn, &s->th[NATGW_DIR_ORIG].t, dir);
+	if (winner)	/* as the lookup matched it; unit-tested */
+		*dir = natgw_session_dir(winner, &s->th[NATGW_DIR_ORIG].t);
 	natgw_session_free(nn, s);
 	return winner;
 }
@@ -240,6 +251,7 @@ static unsigned int natgw_snat_new(struct natgw_net *nn, struct natgw_gw *gw,
 	const struct natgw_tuple *t = &pkt->t;
 	const struct natgw_eip_set *set = rcu_dereference(r->snat.eips);
 	struct natgw_session *s, *winner = NULL;
+	enum natgw_dir wdir = NATGW_DIR_ORIG;
 	unsigned int i, first;
 	u32 h;
 	int ret = -ENOSPC;
@@ -270,7 +282,7 @@ static unsigned int natgw_snat_new(struct natgw_net *nn, struct natgw_gw *gw,
 	first = reciprocal_scale(h, set->n);
 	for (i = 0; i < set->n; i++) {
 		ret = natgw_bind_port(nn, s, set->eip[(first + i) % set->n],
-				      t->sport, &winner);
+				      t->sport, &winner, &wdir);
 		if (ret != -ENOSPC || set->affinity)
 			break;
 	}
@@ -279,7 +291,7 @@ static unsigned int natgw_snat_new(struct natgw_net *nn, struct natgw_gw *gw,
 				     NATGW_STAT_OUT);
 	natgw_session_free(nn, s);
 	if (ret == -EEXIST)
-		return natgw_forward(nn, winner, NATGW_DIR_ORIG, skb, pkt,
+		return natgw_forward(nn, winner, wdir, skb, pkt,
 				     NATGW_STAT_OUT);
 	return natgw_port_fail(nn, gw, set->eip[first], r, t);
 }
@@ -292,6 +304,7 @@ static unsigned int natgw_ipmap_out_new(struct natgw_net *nn,
 					const struct natgw_pkt *pkt)
 {
 	struct natgw_session *s;
+	enum natgw_dir dir;
 
 	s = natgw_session_alloc(nn);
 	if (!s)
@@ -304,10 +317,10 @@ static unsigned int natgw_ipmap_out_new(struct natgw_net *nn,
 	s->kind = NATGW_SESS_IPMAP_OUT;
 	if (pkt->t.proto == IPPROTO_TCP)
 		s->tcp_state = NATGW_TCP_SYN_SENT;
-	s = natgw_link(nn, s);
+	s = natgw_link(nn, s, &dir);
 	if (!s)
 		return natgw_drop(gw, r->dnat.eip, r, NATGW_DROP_NO_SESSION);
-	return natgw_forward(nn, s, NATGW_DIR_ORIG, skb, pkt, NATGW_STAT_OUT);
+	return natgw_forward(nn, s, dir, skb, pkt, NATGW_STAT_OUT);
 }
 
 /*
@@ -486,8 +499,11 @@ static unsigned int natgw_out(void *priv, struct sk_buff *skb,
 	}
 
 	s = natgw_session_lookup(nn, &pkt.t, &dir);
-	if (s)
+	if (s && s->eip->gw == gw)
 		return natgw_forward(nn, s, dir, skb, &pkt, NATGW_STAT_OUT);
+	/* another gateway's session: never translate with it */
+	if (s)
+		return natgw_drop(gw, NULL, NULL, NATGW_DROP_UNSOLICITED);
 
 	r = natgw_egress_rule(gw, pkt.t.src);
 	if (!r)
@@ -511,6 +527,7 @@ static unsigned int natgw_dnat_new(struct natgw_net *nn, struct natgw_eip *eip,
 	const struct natgw_tuple *t = &pkt->t;
 	struct natgw_gw *gw = eip->gw;
 	struct natgw_session *s, *winner = NULL;
+	enum natgw_dir dir = NATGW_DIR_ORIG;
 	struct natgw_tuple k;
 	int ret;
 
@@ -529,17 +546,16 @@ static unsigned int natgw_dnat_new(struct natgw_net *nn, struct natgw_eip *eip,
 
 	if (!natgw_in_vpc(gw, t->src)) {
 		s->th[NATGW_DIR_ORIG].t = *t;
-		s = natgw_link(nn, s);
+		s = natgw_link(nn, s, &dir);
 		if (!s)
 			return natgw_drop(gw, eip, r, NATGW_DROP_NO_SESSION);
-		return natgw_forward(nn, s, NATGW_DIR_ORIG, skb, pkt,
-				     NATGW_STAT_IN);
+		return natgw_forward(nn, s, dir, skb, pkt, NATGW_STAT_IN);
 	}
 
 	/* hairpin: ORIG is the client's packet after DNAT (see session.h) */
 	s->kind = NATGW_SESS_HAIRPIN;
 	s->th[NATGW_DIR_ORIG].t = k;
-	ret = natgw_bind_port(nn, s, eip, t->sport, &winner);
+	ret = natgw_bind_port(nn, s, eip, t->sport, &winner, &dir);
 	if (!ret)
 		return natgw_forward(nn, s, NATGW_DIR_ORIG, skb, pkt,
 				     NATGW_STAT_IN);
@@ -551,9 +567,8 @@ static unsigned int natgw_dnat_new(struct natgw_net *nn, struct natgw_eip *eip,
 	 * same server port through another EIP or port from the same source
 	 * port: the server could not tell the two apart.
 	 */
-	if (winner->kind != NATGW_SESS_HAIRPIN || winner->eip != eip ||
-	    winner->rule != r ||
-	    !natgw_tuple_eq(&winner->th[NATGW_DIR_ORIG].t, &k))
+	if (dir != NATGW_DIR_ORIG || winner->kind != NATGW_SESS_HAIRPIN ||
+	    winner->eip != eip || winner->rule != r)
 		return natgw_drop(gw, eip, r, NATGW_DROP_NO_SESSION);
 	return natgw_forward(nn, winner, NATGW_DIR_ORIG, skb, pkt,
 			     NATGW_STAT_IN);

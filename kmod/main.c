@@ -55,6 +55,7 @@ static int __net_init natgw_net_init(struct net *net)
 	nn->timeouts.tcp_syn = 120;
 	nn->timeouts.tcp_est = 7440;
 	nn->timeouts.tcp_trans = 240;
+	nn->timeouts.tcp_close = 10;
 	return 0;
 }
 
@@ -138,5 +139,6 @@ static void __exit natgw_exit(void)
 module_init(natgw_init);
 module_exit(natgw_exit);
 MODULE_LICENSE("GPL");
+MODULE_VERSION(NATGW_RELEASE);
 MODULE_DESCRIPTION("natgw: cloud-style Internet NAT gateway (SNAT/DNAT with EIPs)");
 MODULE_ALIAS_GENL_FAMILY(NATGW_GENL_NAME);

@@ -62,10 +62,14 @@ enum natgw_drop {
 };
 
 /*
- * Per-CPU counters of a gateway, an EIP or an entry.  Written only from the
- * packet path (softirq) of the owning CPU, read by summing over CPUs.
- * active[] may go negative on one CPU (a session made on one CPU can end on
- * another): only the sum means anything.
+ * Per-CPU counters of a gateway, an EIP or an entry, for reading only: no
+ * decision about an object's lifetime rests on them (that is nsess, below).
+ * Written from the packet path, which is softirq at PRE_ROUTING but may be
+ * process context at POST_ROUTING (locally generated packets): the writers
+ * disable bottom halves, as nft_counter does, so that a writer is neither
+ * preempted nor interrupted by another on the same CPU.  Read by summing
+ * over CPUs.  active[] may go negative on one CPU (a session made on one CPU
+ * can end on another): only the sum means anything.
  */
 struct natgw_pcpu_stats {
 	u64_stats_t pkts[2];		/* [0] out (private -> Internet), [1] in */
@@ -99,6 +103,7 @@ struct natgw_eip {
 	struct natgw_rule __rcu *ipmap;	/* DNAT IP mapping owning it whole */
 	struct natgw_dnat_table __rcu *dnat; /* port mappings */
 	struct natgw_portalloc pa[NATGW_NPROTO];
+	atomic_t nsess;			/* linked sessions with s->eip == this */
 	struct natgw_pcpu_stats __percpu *stats;
 	struct rcu_head rcu;
 };
@@ -136,6 +141,7 @@ struct natgw_rule {
 			u16 priv_min, priv_max;
 		} dnat;
 	};
+	atomic_t nsess;			/* linked sessions with s->rule == this */
 	struct natgw_pcpu_stats __percpu *stats;
 	struct rcu_head rcu;
 };
@@ -182,6 +188,7 @@ struct natgw_gw {
 	u32 next_snat_id, next_dnat_id;
 	/* egress rules by source address: SNAT entries and IP mappings */
 	struct natgw_prefix_table __rcu *egress;
+	atomic_t nsess;			/* linked sessions of its EIPs */
 	struct natgw_pcpu_stats __percpu *stats;
 	struct rcu_head rcu;
 };
@@ -189,7 +196,7 @@ struct natgw_gw {
 #define NATGW_EIP_HASH_BITS	6
 
 struct natgw_timeouts {
-	u32 udp, icmp, tcp_syn, tcp_est, tcp_trans;	/* seconds */
+	u32 udp, icmp, tcp_syn, tcp_est, tcp_trans, tcp_close;	/* seconds */
 };
 
 struct natgw_net {
@@ -225,27 +232,48 @@ static inline bool natgw_in_vpc(const struct natgw_gw *gw, __be32 addr)
 	return (addr & gw->vpc_mask) == gw->vpc_addr;
 }
 
-/* Counters: packet path helpers (softirq, preemption disabled). */
+/*
+ * Counters: packet path helpers.  Any context: POST_ROUTING runs in process
+ * context, preemptible, for the router's own packets.
+ */
 static inline void natgw_stats_add(struct natgw_pcpu_stats __percpu *st,
 				   int dir, unsigned int len)
 {
-	struct natgw_pcpu_stats *s = this_cpu_ptr(st);
+	struct natgw_pcpu_stats *s;
 
+	local_bh_disable();
+	s = this_cpu_ptr(st);
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->pkts[dir]);
 	u64_stats_add(&s->bytes[dir], len);
 	u64_stats_update_end(&s->syncp);
+	local_bh_enable();
 }
 
 static inline void natgw_stats_drop(struct natgw_pcpu_stats __percpu *st,
 				    enum natgw_drop why)
 {
-	struct natgw_pcpu_stats *s = this_cpu_ptr(st);
+	struct natgw_pcpu_stats *s;
 
+	local_bh_disable();
+	s = this_cpu_ptr(st);
 	u64_stats_update_begin(&s->syncp);
 	u64_stats_inc(&s->drops[why]);
 	u64_stats_update_end(&s->syncp);
+	local_bh_enable();
 }
+
+/* One more of a u64_stats_t counter of @st, e.g. natgw_stats_inc(st, created) */
+#define natgw_stats_inc(st, field) do {					\
+	struct natgw_pcpu_stats *__s;					\
+									\
+	local_bh_disable();						\
+	__s = this_cpu_ptr(st);						\
+	u64_stats_update_begin(&__s->syncp);				\
+	u64_stats_inc(&__s->field);					\
+	u64_stats_update_end(&__s->syncp);				\
+	local_bh_enable();						\
+} while (0)
 
 struct natgw_pcpu_stats __percpu *natgw_stats_alloc(void);
 void natgw_stats_sum(struct natgw_pcpu_stats __percpu *st,

@@ -132,6 +132,7 @@ static const struct nla_policy natgw_timeout_policy[NATGW_A_MAX + 1] = {
 	[NATGW_A_TIMEOUT_TCP_SYN] = NATGW_POL_TIMEOUT,
 	[NATGW_A_TIMEOUT_TCP_EST] = NATGW_POL_TIMEOUT,
 	[NATGW_A_TIMEOUT_TCP_TRANS] = NATGW_POL_TIMEOUT,
+	[NATGW_A_TIMEOUT_TCP_CLOSE] = NATGW_POL_TIMEOUT,
 };
 
 static const struct nla_policy natgw_empty_policy[NATGW_A_MAX + 1] = {
@@ -711,9 +712,18 @@ static int natgw_nl_snat_set(struct sk_buff *skb, struct genl_info *info)
 	struct natgw_snat_cfg cfg = { .affinity = -1 };
 	__be32 addrs[NATGW_MAX_LIST];
 	struct natgw_rule *r = NULL;
+	struct nlattr *bad;
 	struct natgw_gw *gw;
 	int ret = 0;
 
+	/* what identifies the entry cannot change: refuse, never ignore */
+	bad = info->attrs[NATGW_A_SNAT_SRC_ADDR] ?:
+	      info->attrs[NATGW_A_SNAT_SRC_PLEN] ?:
+	      info->attrs[NATGW_A_SNAT_SRC_VPC];
+	if (bad) {
+		NL_SET_ERR_MSG_ATTR(info->extack, bad, "the source of an SNAT entry cannot be changed; delete the entry and add it anew");
+		return -EOPNOTSUPP;
+	}
 	if (info->attrs[NATGW_A_SNAT_AFFINITY])
 		cfg.affinity = nla_get_u8(info->attrs[NATGW_A_SNAT_AFFINITY]);
 	if (info->attrs[NATGW_A_EIP_LIST])
@@ -846,6 +856,17 @@ static int natgw_nl_dnat_set(struct sk_buff *skb, struct genl_info *info)
 	u32 id;
 	int ret;
 
+	/* what identifies the entry cannot change: refuse, never ignore */
+	if (info->attrs[NATGW_A_EIP_ADDR]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NATGW_A_EIP_ADDR],
+				    "the EIP of a DNAT entry cannot be changed; delete the entry and add it anew");
+		return -EOPNOTSUPP;
+	}
+	if (info->attrs[NATGW_A_DNAT_PROTO]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NATGW_A_DNAT_PROTO],
+				    "the protocol of a DNAT entry cannot be changed; delete the entry and add it anew");
+		return -EOPNOTSUPP;
+	}
 	if (info->attrs[NATGW_A_DNAT_PRIV_ADDR])
 		cfg.priv_addr = nla_get_in_addr(info->attrs[NATGW_A_DNAT_PRIV_ADDR]);
 	ret = natgw_parse_dnat_ports(info, &cfg);
@@ -1160,6 +1181,7 @@ static const struct {
 	{ NATGW_A_TIMEOUT_TCP_SYN, offsetof(struct natgw_timeouts, tcp_syn) },
 	{ NATGW_A_TIMEOUT_TCP_EST, offsetof(struct natgw_timeouts, tcp_est) },
 	{ NATGW_A_TIMEOUT_TCP_TRANS, offsetof(struct natgw_timeouts, tcp_trans) },
+	{ NATGW_A_TIMEOUT_TCP_CLOSE, offsetof(struct natgw_timeouts, tcp_close) },
 };
 
 static u32 *natgw_timeout_field(struct natgw_timeouts *to, unsigned int i)

@@ -22,6 +22,7 @@
 
 #include "natgw.h"
 #include "netlink.h"
+#include "tcptrack.h"
 
 #define NATGW_GC_INTERVAL	(HZ / 4)
 #define NATGW_GC_BUCKETS	8192	/* buckets visited per collector run */
@@ -189,15 +190,10 @@ static void natgw_session_free_rcu(struct rcu_head *rcu)
 			container_of(rcu, struct natgw_session, rcu));
 }
 
-static void natgw_count_created(struct natgw_pcpu_stats __percpu *st)
-{
-	struct natgw_pcpu_stats *c = this_cpu_ptr(st);
-
-	u64_stats_update_begin(&c->syncp);
-	u64_stats_inc(&c->created);
-	u64_stats_update_end(&c->syncp);
-}
-
+/*
+ * The active-session statistics (this_cpu ops: safe in any context).  They
+ * are for reading; object lifetime rests on natgw_ref() below.
+ */
 static void natgw_account(struct natgw_session *s, int delta)
 {
 	int p = natgw_proto_index(s->th[NATGW_DIR_ORIG].t.proto);
@@ -206,6 +202,28 @@ static void natgw_account(struct natgw_session *s, int delta)
 	this_cpu_add(s->eip->stats->active[p], delta);
 	if (s->rule)
 		this_cpu_add(s->rule->stats->active[p], delta);
+}
+
+/*
+ * The counts of linked sessions that the gateway, EIP and entry of @s keep
+ * (nsess).  Raised under the bucket locks before the session is visible, so
+ * once the configuration side has unpublished an object and waited for a
+ * grace period, a count of zero means that no session refers to it.
+ */
+static void natgw_ref(struct natgw_session *s)
+{
+	atomic_inc(&s->eip->gw->nsess);
+	atomic_inc(&s->eip->nsess);
+	if (s->rule)
+		atomic_inc(&s->rule->nsess);
+}
+
+static void natgw_unref(struct natgw_session *s)
+{
+	atomic_dec(&s->eip->gw->nsess);
+	atomic_dec(&s->eip->nsess);
+	if (s->rule)
+		atomic_dec(&s->rule->nsess);
 }
 
 /*
@@ -230,6 +248,7 @@ int natgw_session_insert(struct natgw_net *nn, struct natgw_session *s)
 	if (natgw_chain_has(&tbl->buckets[b0], &s->th[0].t) ||
 	    natgw_chain_has(&tbl->buckets[b1], &s->th[1].t))
 		goto out;
+	natgw_ref(s);
 	hlist_add_head_rcu(&s->th[0].node, &tbl->buckets[b0]);
 	hlist_add_head_rcu(&s->th[1].node, &tbl->buckets[b1]);
 	atomic_inc(&tbl->gen);
@@ -238,10 +257,10 @@ out:
 	natgw_unlock_pair(tbl, b0, b1);
 	if (!ret) {
 		natgw_account(s, 1);
-		natgw_count_created(s->eip->gw->stats);
-		natgw_count_created(s->eip->stats);
+		natgw_stats_inc(s->eip->gw->stats, created);
+		natgw_stats_inc(s->eip->stats, created);
 		if (s->rule)
-			natgw_count_created(s->rule->stats);
+			natgw_stats_inc(s->rule->stats, created);
 		natgw_nl_session_event(nn, s, NATGW_CMD_SESSION_NEW_NTF);
 	}
 	return ret;
@@ -278,6 +297,7 @@ void natgw_session_kill(struct natgw_net *nn, struct natgw_session *s)
 				    ntohs(r->dport));
 	}
 	natgw_account(s, -1);
+	natgw_unref(s);
 	atomic_dec(&tbl->count);
 	call_rcu(&s->rcu, natgw_session_free_rcu);
 }
@@ -329,43 +349,38 @@ static u32 natgw_timeout(const struct natgw_net *nn,
 		return READ_ONCE(to->tcp_syn);
 	case NATGW_TCP_ESTABLISHED:
 		return READ_ONCE(to->tcp_est);
+	case NATGW_TCP_CLOSE:
+		return READ_ONCE(to->tcp_close);
 	}
 	return READ_ONCE(to->tcp_trans);
 }
 
 /*
- * TCP state, as a NAT needs it (RFC 5382): enough to pick the timeout.  Two
- * CPUs may update one session at once (one per direction); the stores are
- * single bytes, and a lost transition is made good by the next packet.
+ * TCP state (tcptrack.h).  Two CPUs may update one session at once (one per
+ * direction); the stores are single bytes or half words, and a lost
+ * transition is made good by the next packet.
  */
 static void natgw_tcp_track(struct natgw_session *s, enum natgw_dir dir,
-			    const struct tcphdr *th)
+			    const struct sk_buff *skb, unsigned int thoff)
 {
-	u8 st = READ_ONCE(s->tcp_state), fin;
+	const struct tcphdr *th = (const struct tcphdr *)(skb->data + thoff);
+	unsigned int hlen = thoff + th->doff * 4;
+	struct natgw_tcp_track t, was;
 
-	if (th->rst) {
-		st = NATGW_TCP_CLOSE;
-	} else if (th->fin) {
-		fin = READ_ONCE(s->tcp_fin) | BIT(dir);
-		WRITE_ONCE(s->tcp_fin, fin);
-		st = fin == (BIT(0) | BIT(1)) ? NATGW_TCP_TIME_WAIT :
-						 NATGW_TCP_FIN_WAIT;
-	} else if (th->syn) {
-		if (dir == NATGW_DIR_REPLY && th->ack &&
-		    st == NATGW_TCP_SYN_SENT)
-			st = NATGW_TCP_SYN_RECV;
-		else if (dir == NATGW_DIR_ORIG && !th->ack &&
-			 (st == NATGW_TCP_CLOSE || st == NATGW_TCP_TIME_WAIT)) {
-			/* the client reuses its port for a new connection */
-			WRITE_ONCE(s->tcp_fin, 0);
-			st = NATGW_TCP_SYN_SENT;
-		}
-	} else if (th->ack && dir == NATGW_DIR_ORIG &&
-		   st == NATGW_TCP_SYN_RECV) {
-		st = NATGW_TCP_ESTABLISHED;
-	}
-	if (st != s->tcp_state)
-		WRITE_ONCE(s->tcp_state, st);
+	t.state = READ_ONCE(s->tcp_state);
+	t.bits = READ_ONCE(s->tcp_bits);
+	t.seq_hi[0] = READ_ONCE(s->th[0].t.tcp_seq);
+	t.seq_hi[1] = READ_ONCE(s->th[1].t.tcp_seq);
+	was = t;
+	/* byte 13 holds the flags, as tcp_flag_byte() reads them */
+	natgw_tcp_step(&t, dir, ((const u8 *)th)[13], ntohl(th->seq),
+		       ntohl(th->ack_seq), skb->len > hlen ? skb->len - hlen : 0);
+	if (t.state != was.state)
+		WRITE_ONCE(s->tcp_state, t.state);
+	if (t.bits != was.bits)
+		WRITE_ONCE(s->tcp_bits, t.bits);
+	if (t.seq_hi[dir] != was.seq_hi[dir])
+		WRITE_ONCE(s->th[dir].t.tcp_seq, t.seq_hi[dir]);
 }
 
 /* A packet of @s went through in direction @dir: track it, push expiry. */
@@ -376,8 +391,7 @@ void natgw_session_refresh(struct natgw_net *nn, struct natgw_session *s,
 	u32 expires;
 
 	if (s->th[0].t.proto == IPPROTO_TCP)
-		natgw_tcp_track(s, dir, (const struct tcphdr *)
-					(skb->data + thoff));
+		natgw_tcp_track(s, dir, skb, thoff);
 	expires = (u32)jiffies + natgw_timeout(nn, s) * HZ;
 	/* avoid dirtying the cache line more than once per jiffy */
 	if (READ_ONCE(s->expires) != expires)

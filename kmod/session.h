@@ -23,6 +23,8 @@
 #ifndef _NATGW_SESSION_H
 #define _NATGW_SESSION_H
 
+#include <linux/bits.h>
+#include <linux/jiffies.h>
 #include <linux/list.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
@@ -40,6 +42,12 @@ struct natgw_tuple {
 	__be16 dport;
 	u8 proto;
 	u8 dir;		/* which of its session's two tuples; not hashed */
+	/*
+	 * In a session's tuple, TCP: where the last segment from this tuple's
+	 * sender ended, top 16 bits (tcptrack.h); not hashed, not compared.
+	 * It fills what was padding: the session stays 128 bytes.
+	 */
+	u16 tcp_seq;
 };
 
 struct natgw_thash {
@@ -64,7 +72,7 @@ struct natgw_session {
 	u8 kind;			/* enum natgw_sess_kind */
 	u8 tcp_state;			/* enum natgw_tcp_state */
 	u8 flags;			/* NATGW_SF_*, written under the bucket locks */
-	u8 tcp_fin;			/* BIT(dir): FIN seen from that side */
+	u8 tcp_bits;			/* NATGW_TCP_*_SEEN (tcptrack.h) */
 	u32 start_wall;			/* creation, seconds since the epoch */
 	u64 bytes[2];			/* [ORIG], [REPLY] direction */
 	struct rcu_head rcu;
@@ -84,6 +92,7 @@ struct natgw_session_table {
 };
 
 struct natgw_net;
+struct sk_buff;
 
 void natgw_session_table_prepare(struct natgw_net *nn);
 int natgw_session_table_init(struct natgw_net *nn);
@@ -116,6 +125,23 @@ static inline bool natgw_tuple_eq(const struct natgw_tuple *a,
 	return a->src == b->src && a->dst == b->dst &&
 	       a->sport == b->sport && a->dport == b->dport &&
 	       a->proto == b->proto;
+}
+
+/*
+ * The direction in which a packet with tuple @t travels through @s: the one
+ * of its tuples that @t is, or -1.  A session that won an insert race
+ * against the one made for @t may be its mirror image (an IP mapping's
+ * inbound and outbound sessions; a DNAT E:e -> P:e and an SNAT from P:e),
+ * whose REPLY tuple is @t: the packet then goes through it as REPLY.
+ */
+static inline int natgw_session_dir(const struct natgw_session *s,
+				    const struct natgw_tuple *t)
+{
+	if (natgw_tuple_eq(&s->th[NATGW_DIR_ORIG].t, t))
+		return NATGW_DIR_ORIG;
+	if (natgw_tuple_eq(&s->th[NATGW_DIR_REPLY].t, t))
+		return NATGW_DIR_REPLY;
+	return -1;
 }
 
 /* The tuple a reply to @t carries. */

@@ -751,7 +751,8 @@ test_entry_ids()
 	expect_eq "$(cfg snat show g | cut -d ' ' -f 3 | paste -sd ' ')" "7 3 9" "snat ids"
 }
 
-# A batch stops at its first failing line and names it.
+# A batch stops at its first failing line, names it, and undoes the lines
+# before it.
 test_batch_error()
 {
 	local file=$ksft_tmp/bad.conf
@@ -765,10 +766,12 @@ test_batch_error()
 		eip add b1 203.0.113.1
 	EOF
 	expect_rc 1 cfg -f "$file"
-	expect_lines 1 "$err" "stderr"
+	expect_lines 2 "$err" "stderr"
 	expect_match "$err" "^$file:4: natctl: " "stderr"
-	expect_rc 0 cfg gateway show b1
-	expect_eq "$(cfg eip show)" "" "EIPs after the failing line"
+	expect_match "$err" "^$file: natctl: nothing changed" "stderr"
+	# All or nothing: the gateway of line 3 is gone again.
+	expect_rc 0 cfg gateway show
+	expect_eq "$out" "" "gateways after the failing batch"
 }
 
 require_root
@@ -800,5 +803,5 @@ ksft_run monitor_config_event_fields test_monitor_config
 ksft_run save_restore_round_trip test_round_trip
 ksft_run save_restore_gateway_ids test_round_trip_ids
 ksft_run entry_ids test_entry_ids
-ksft_run batch_stops_at_first_error test_batch_error
+ksft_run batch_all_or_nothing test_batch_error
 ksft_finish

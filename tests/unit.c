@@ -139,6 +139,8 @@ int main(int argc, char **argv)
 		{ kshim_tests, &kshim_ntests },
 		{ portalloc_tests, &portalloc_ntests },
 		{ prefix_tests, &prefix_ntests },
+		{ race_tests, &race_ntests },
+		{ tcptrack_tests, &tcptrack_ntests },
 		{ utils_tests, &utils_ntests },
 	};
 	unsigned int s, i, passed = 0, failed = 0;

@@ -21,6 +21,10 @@ extern const struct unit_test portalloc_tests[];
 extern const unsigned int portalloc_ntests;
 extern const struct unit_test prefix_tests[];
 extern const unsigned int prefix_ntests;
+extern const struct unit_test race_tests[];
+extern const unsigned int race_ntests;
+extern const struct unit_test tcptrack_tests[];
+extern const unsigned int tcptrack_ntests;
 extern const struct unit_test utils_tests[];
 extern const unsigned int utils_ntests;
 

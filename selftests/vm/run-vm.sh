@@ -5,14 +5,16 @@
 # of this repository inside it as root, and bring back its output, exit status
 # and kernel log.  The host root is the guest's root, shared read-only over
 # virtio-9p, so the guest has the host's ip, nft, python3 and this repository
-# at the same path; a second, writable 9p share (the results directory) is
-# how everything comes back.  The serial console only goes to a log file.
+# at the same path (the repository is also a share of its own, so that a
+# checkout under /tmp works); a writable 9p share (the results directory)
+# is how everything comes back.  The serial console only goes to a log file.
 #
 #   run-vm.sh [-o OUTDIR] [-q] [-i] [--] COMMAND [ARG...]
 #
 # COMMAND is run from the repository's top directory; relative paths are
 # relative to it.  Paths under /tmp, /run and /var/tmp are fresh tmpfs
-# mounts in the guest, so a COMMAND must live elsewhere on the host.
+# mounts in the guest, but for the repository and the results directory:
+# a COMMAND must live in the repository or outside those.
 #
 #   -o OUTDIR  where the run's files go (default $BUILD/vm/run)
 #   -q         do not stream the command's output to stdout
@@ -259,6 +261,7 @@ qemu_args()
 	      -nodefaults -no-user-config -display none -no-reboot
 	      -kernel "$image" -initrd "$out/initramfs.cpio" -append "$append"
 	      -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+	      -virtfs "local,path=$repo,mount_tag=repo,security_model=none,readonly=on,multidevs=remap"
 	      -virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap")
 	if ((interactive)); then
 		args+=(-chardev "stdio,id=con,mux=on,signal=off,logfile=$out/console.log"

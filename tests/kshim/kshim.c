@@ -16,6 +16,7 @@ char kshim_last_warning[256];
 int kshim_locks_held;
 long kshim_allocs_live;
 long kshim_fail_alloc = -1;
+unsigned long jiffies;
 
 void kshim_reset(void)
 {

@@ -178,6 +178,8 @@ static int parse_set(int argc, char **argv, struct dnat_opts *o)
 		} else if (matches(*argv, "port-override")) {
 			ONCE(obj, o->seen, DNAT_OVERRIDE);
 			err = NATCTL_OK;
+		} else if (matches(*argv, "eip") || matches(*argv, "proto")) {
+			return usage_error(obj, "the EIP and protocol of a DNAT entry cannot be changed: delete the entry and add it anew");
 		} else {
 			return usage_error(obj, "unexpected \"%s\"", *argv);
 		}

@@ -10,13 +10,20 @@
 #include <string.h>
 #include <time.h>
 
+#include <linux/genetlink.h>
+
 #include "natctl.h"
 #include "nl.h"
 #include "print.h"
 #include "utils.h"
 
 static const char monitor_usage[] =
-"Usage: natctl monitor [-j]\n";
+"Usage: natctl monitor [natlog | config] [-j]\n";
+
+struct monitor {
+	struct nl *nl;
+	bool gone;		/* the natgw family went away */
+};
 
 /* What a config event reports, by the command that made the change. */
 static const struct {
@@ -106,13 +113,34 @@ static void print_now(void)
 				 (uint64_t)ts.tv_nsec, buf));
 }
 
+/* The genetlink controller says that a family was unregistered: is it ours? */
+static bool natgw_gone(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a;
+
+	if (nl_cmd(nlh) != CTRL_CMD_DELFAMILY)
+		return false;
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_NAME &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
+		    !strcmp(mnl_attr_get_str(a), NATGW_GENL_NAME))
+			return true;
+	return false;
+}
+
 /* TIME EVENT FIELDS..., the fields being those of session show, etc. */
 static int event_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[NATGW_A_MAX + 1];
+	struct monitor *m = data;
 	uint8_t cmd = nl_cmd(nlh);
 
-	(void)data;
+	if (nlh->nlmsg_type == GENL_ID_CTRL) {
+		m->gone = natgw_gone(nlh);
+		return m->gone ? MNL_CB_STOP : MNL_CB_OK;
+	}
+	if (nlh->nlmsg_type != m->nl->family)
+		return MNL_CB_OK;
 	if (nl_parse(nlh, tb))
 		return MNL_CB_ERROR;
 	json_begin(false);
@@ -151,31 +179,43 @@ static int join(struct nl *nl, uint32_t group, const char *name)
 }
 
 /*
- * Runs until killed.  When natctl falls behind, the kernel drops what does
- * not fit in the socket's queue (ENOBUFS): that is reported and the
- * monitor goes on, since a NAT log with a gap beats none.
+ * Runs until killed, or until the natgw module goes away (rmmod, an
+ * upgrade), which the genetlink controller's notify group tells: then it
+ * exits with status 1, so that a unit's Restart= starts it again on the
+ * new module.  When natctl falls behind, the kernel drops what does not
+ * fit in the socket's queue (ENOBUFS): that is reported and the monitor
+ * goes on, since a NAT log with a gap beats none.
  */
 static int do_monitor(int argc, char **argv)
 {
-	struct nl *nl;
+	bool natlog = false, config = false;
+	struct monitor m = { 0 };
 	int err;
 
-	if (argc && matches(*argv, "-j")) {
-		set_json(true);
-		argc--;
-		argv++;
+	for (; argc; argc--, argv++) {
+		if (matches(*argv, "-j"))
+			set_json(true);
+		else if (matches(*argv, "natlog"))
+			natlog = true;
+		else if (matches(*argv, "config"))
+			config = true;
+		else
+			return usage_error(&monitor_object, "unexpected \"%s\"", *argv);
 	}
-	if (argc)
-		return usage_error(&monitor_object, "unexpected \"%s\"", *argv);
-	nl = natctl_nl();
-	if (!nl)
+	if (!natlog && !config)
+		natlog = config = true;
+	m.nl = natctl_nl();
+	if (!m.nl)
 		return NATCTL_ERR;
-	err = join(nl, nl->grp_config, NATGW_MCGRP_CONFIG) ?:
-	      join(nl, nl->grp_natlog, NATGW_MCGRP_NATLOG);
+	err = nl_join(m.nl, GENL_ID_CTRL, "nlctrl notify") ?:
+	      (config ? join(m.nl, m.nl->grp_config, NATGW_MCGRP_CONFIG) : 0) ?:
+	      (natlog ? join(m.nl, m.nl->grp_natlog, NATGW_MCGRP_NATLOG) : 0);
 	if (err)
 		return err;
 	for (;;) {
-		err = nl_recv(nl, event_cb, NULL);
+		err = nl_recv(m.nl, event_cb, &m);
+		if (m.gone)
+			return nerr("the natgw module was unloaded");
 		if (!err || err == EINTR)
 			continue;
 		if (err == ENOBUFS) {

@@ -25,9 +25,6 @@
 #include "print.h"
 #include "utils.h"
 
-/* More words than any command of the grammar has. */
-#define BATCH_MAX_ARGS	64
-
 static const struct object *const objects[] = {
 	&gateway_object,
 	&eip_object,
@@ -39,23 +36,25 @@ static const struct object *const objects[] = {
 	&quota_object,
 	&monitor_object,
 	&save_object,
+	&apply_object,
 };
 
 static struct {
 	const char *batch;	/* name of the batch file being run, or NULL */
-	unsigned long line;	/* its current line */
+	unsigned long line;	/* its current line, 0 for none */
 	struct nl nl;
 	bool nl_open;
+	bool check;		/* -c: send nothing to the kernel */
 } ctl;
 
 static const char main_usage[] =
 "Usage: natctl [OPTIONS] OBJECT VERB [ARGS]\n"
-"       natctl [OPTIONS] -f FILE\n"
+"       natctl [OPTIONS] [-c] -f FILE\n"
 "       natctl help\n"
 "       natctl OBJECT help\n"
 "OPTIONS := { -j | -p | -n NETNS | -V | -h }\n"
 "OBJECT := { gateway | eip | snat | dnat | session | timeout | stats | quota |\n"
-"            monitor | save }\n";
+"            monitor | save | apply }\n";
 
 static void print_help(FILE *f)
 {
@@ -66,7 +65,8 @@ static void print_help(FILE *f)
 	      "  -j, --json          print JSON, one document per command\n"
 	      "  -p, --pretty        indent JSON output\n"
 	      "  -n, --netns NETNS   act in the network namespace NETNS (like ip -n)\n"
-	      "  -f, --batch FILE    run the commands in FILE (\"-\" for stdin)\n"
+	      "  -f, --batch FILE    run the commands in FILE (\"-\" for stdin), all or none\n"
+	      "  -c, --check         with -f: check FILE's commands, change nothing\n"
 	      "  -V, --version       print the version\n"
 	      "  -h, --help          print this help\n", f);
 	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
@@ -79,8 +79,10 @@ static void vreport(const char *tag, const char *fmt, va_list ap)
 {
 	/* Keep stdout and stderr in order when both go to one file. */
 	fflush(stdout);
-	if (ctl.batch)
+	if (ctl.batch && ctl.line)
 		fprintf(stderr, "%s:%lu: ", ctl.batch, ctl.line);
+	else if (ctl.batch)
+		fprintf(stderr, "%s: ", ctl.batch);
 	fprintf(stderr, "natctl: %s", tag);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
@@ -155,15 +157,61 @@ const char *proto_name(uint8_t proto)
 	return NULL;
 }
 
-/* The socket, opened on first use so that usage errors need no module. */
+/*
+ * The socket, opened on first use so that usage errors need no module.
+ * Under -c it is no socket: requests are built and dropped.
+ */
 struct nl *natctl_nl(void)
 {
 	if (!ctl.nl_open) {
-		if (nl_open(&ctl.nl))
+		if (ctl.check ? nl_open_dry(&ctl.nl) : nl_open(&ctl.nl))
 			return NULL;
 		ctl.nl_open = true;
 	}
 	return &ctl.nl;
+}
+
+/*
+ * Messages name FILE:LINE (or FILE alone for @line 0) while @file is set.
+ * Returns the context it replaces, for the caller to put back.
+ */
+struct natctl_context natctl_context(const char *file, unsigned long line)
+{
+	struct natctl_context old = { ctl.batch, ctl.line };
+
+	ctl.batch = file;
+	ctl.line = line;
+	return old;
+}
+
+/*
+ * Discard standard output until stdout_unmute(): batch checks and apply
+ * run commands whose replies are not theirs to print.  Returns what
+ * stdout_unmute() takes, or -1 after saying why it cannot.
+ */
+int stdout_mute(void)
+{
+	int saved, devnull;
+
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved < 0 || devnull < 0 || dup2(devnull, STDOUT_FILENO) < 0) {
+		nerr("cannot redirect the output: %s", strerror(errno));
+		if (saved >= 0)
+			close(saved);
+		saved = -1;
+	}
+	if (devnull >= 0)
+		close(devnull);
+	return saved;
+}
+
+void stdout_unmute(int saved)
+{
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
 }
 
 static const struct object *find_object(const char *name)
@@ -176,7 +224,7 @@ static const struct object *find_object(const char *name)
 	return NULL;
 }
 
-static int run_cmd(int argc, char **argv)
+int natctl_run(int argc, char **argv)
 {
 	const struct object *obj;
 
@@ -200,43 +248,126 @@ static int run_cmd(int argc, char **argv)
 	return obj->run(argc - 1, argv + 1);
 }
 
+/* The lines of a batch file, split into words before the first runs. */
+struct batch_line {
+	char *buf;
+	char *argv[NATCTL_MAX_ARGS];
+	int argc;
+	unsigned long lineno;
+};
+
+static void batch_free(struct batch_line *lines, size_t n)
+{
+	while (n--)
+		free(lines[n].buf);
+	free(lines);
+}
+
+/* Read and split every line of @f; blank lines and comments are dropped. */
+static int batch_read(FILE *f, const char *name, struct batch_line **out,
+		      size_t *n)
+{
+	struct batch_line *lines = NULL, *grown, *l;
+	unsigned long lineno = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	int err;
+
+	*n = 0;
+	while (getline(&line, &cap, f) >= 0) {
+		ctl.line = ++lineno;
+		grown = realloc(lines, (*n + 1) * sizeof(*grown));
+		if (!grown)
+			goto nomem;
+		lines = grown;
+		l = &lines[*n];
+		l->buf = line;
+		l->lineno = lineno;
+		line = NULL;
+		cap = 0;
+		(*n)++;
+		err = split_args(l->buf, l->argv, NATCTL_MAX_ARGS, &l->argc);
+		if (err) {
+			batch_free(lines, *n);
+			*n = 0;
+			return nerr("%s", parse_strerror(err));
+		}
+		if (!l->argc)
+			free(lines[--*n].buf);
+	}
+	free(line);
+	ctl.line = 0;
+	if (ferror(f)) {
+		batch_free(lines, *n);
+		*n = 0;
+		return nerr("cannot read \"%s\": %s", name, strerror(errno));
+	}
+	*out = lines;
+	return NATCTL_OK;
+nomem:
+	free(line);
+	batch_free(lines, *n);
+	*n = 0;
+	return nerr("out of memory");
+}
+
 /*
  * One command per line, without "natctl"; blank lines and comments are
- * skipped.  The first failing command stops the file, and its message is
- * prefixed with FILE:LINE (see vreport()).
+ * skipped.  The whole file is read and split before its first command
+ * runs.  The first refused command stops the file, its message prefixed
+ * with FILE:LINE (see vreport()), and the configuration is put back as it
+ * was before the file (apply.c): a file is applied whole or not at all, as
+ * with nft -f.  Sessions that a line before the refused one ended (a
+ * delete, a flush) stay ended.
+ *
+ * With -c (ctl.check) nothing reaches the kernel and nothing is printed:
+ * each command is parsed, so that a file's grammar and values, and the
+ * devices it names, are checked.
  */
 static int run_batch(const char *name)
 {
-	char *argv[BATCH_MAX_ARGS], *line = NULL;
 	bool is_stdin = matches(name, "-");
-	int argc, err, ret = NATCTL_OK;
-	size_t cap = 0;
+	struct batch_line *lines = NULL;
+	struct conf *saved = NULL;
+	int ret, muted = -1;
+	size_t i, n = 0;
 	FILE *f;
 
 	f = is_stdin ? stdin : fopen(name, "r");
 	if (!f)
 		return nerr("cannot open \"%s\": %s", name, strerror(errno));
-	ctl.batch = is_stdin ? "<stdin>" : name;
-	ctl.line = 0;
-	while (getline(&line, &cap, f) >= 0) {
-		ctl.line++;
-		err = split_args(line, argv, BATCH_MAX_ARGS, &argc);
-		if (err) {
-			ret = nerr("%s", parse_strerror(err));
-			break;
-		}
-		if (!argc)
-			continue;
-		ret = run_cmd(argc, argv);
-		if (ret)
-			break;
-	}
-	if (!ret && ferror(f))
-		ret = nerr("cannot read \"%s\": %s", name, strerror(errno));
-	ctl.batch = NULL;
-	free(line);
+	natctl_context(is_stdin ? "<stdin>" : name, 0);
+	ret = batch_read(f, name, &lines, &n);
 	if (!is_stdin)
 		fclose(f);
+	if (ret)
+		goto out;
+	if (ctl.check) {
+		muted = stdout_mute();
+		if (muted < 0) {
+			ret = NATCTL_ERR;
+			goto out;
+		}
+	} else if (n) {
+		saved = conf_snapshot();
+		if (!saved) {
+			ret = nerr("nothing applied: the running configuration could not be read first");
+			goto out;
+		}
+	}
+	for (i = 0; i < n && !ret; i++) {
+		ctl.line = lines[i].lineno;
+		ret = natctl_run(lines[i].argc, lines[i].argv);
+	}
+	ctl.line = 0;
+	if (ret && saved && i > 1)
+		conf_rollback(saved);
+out:
+	if (muted >= 0)
+		stdout_unmute(muted);
+	conf_put(saved);
+	batch_free(lines, n);
+	natctl_context(NULL, 0);
 	return ret;
 }
 
@@ -289,9 +420,11 @@ int main(int argc, char **argv)
 				return usage_error(NULL, "missing value after \"%s\"", *argv);
 			batch = *++argv;
 			argc--;
+		} else if (is_opt(*argv, "-c", "--check")) {
+			ctl.check = true;
 		} else if (is_opt(*argv, "-V", "--version")) {
-			printf("natctl for natgw generic netlink family version %d\n",
-			       NATGW_GENL_VERSION);
+			printf("natctl %s (natgw generic netlink family version %d)\n",
+			       NATGW_RELEASE, NATGW_GENL_VERSION);
 			return NATCTL_OK;
 		} else if (is_opt(*argv, "-h", "--help")) {
 			print_help(stdout);
@@ -302,6 +435,8 @@ int main(int argc, char **argv)
 	}
 	if (batch && argc)
 		return usage_error(NULL, "unexpected \"%s\" after -f FILE", *argv);
+	if (ctl.check && !batch)
+		return usage_error(NULL, "-c checks a batch file: give it with -f FILE");
 	if (!batch && !argc)
 		return usage_error(NULL, "missing OBJECT");
 
@@ -316,7 +451,7 @@ int main(int argc, char **argv)
 	print_setup(json, pretty);
 	if (netns && enter_netns(netns))
 		return NATCTL_ERR;
-	ret = batch ? run_batch(batch) : run_cmd(argc, argv);
+	ret = batch ? run_batch(batch) : natctl_run(argc, argv);
 	if (ctl.nl_open)
 		nl_close(&ctl.nl);
 	if (fflush(stdout) || ferror(stdout))

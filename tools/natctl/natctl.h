@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct nl;
 struct nlattr;
@@ -41,6 +42,28 @@ extern const struct object stats_object;
 extern const struct object quota_object;
 extern const struct object monitor_object;
 extern const struct object save_object;
+extern const struct object apply_object;
+
+/* More words than any command of the grammar has. */
+#define NATCTL_MAX_ARGS	64
+
+int natctl_run(int argc, char **argv);
+/* Where messages say they are: FILE:LINE, or FILE alone for line 0. */
+struct natctl_context {
+	const char *file;
+	unsigned long line;
+};
+
+struct natctl_context natctl_context(const char *file, unsigned long line);
+int stdout_mute(void);
+void stdout_unmute(int saved);
+int natctl_save(FILE *out);
+
+/* apply.c: configurations to go back to, for batch files. */
+struct conf;
+struct conf *conf_snapshot(void);
+void conf_rollback(struct conf *saved);
+void conf_put(struct conf *c);
 
 struct nl *natctl_nl(void);
 
@@ -96,6 +119,6 @@ void snat_print(const struct nlattr **tb);
 void dnat_print(const struct nlattr **tb);
 void session_print(const struct nlattr **tb);
 void timeout_print(const struct nlattr **tb, bool lines);
-void timeout_save(const struct nlattr **tb);
+void timeout_save(FILE *out, const struct nlattr **tb);
 
 #endif /* NATCTL_H */

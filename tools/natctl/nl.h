@@ -34,6 +34,7 @@ struct nl_msgs {
 };
 
 int nl_open(struct nl *nl);
+int nl_open_dry(struct nl *nl);
 void nl_close(struct nl *nl);
 struct nlmsghdr *nl_msg(struct nl *nl, uint8_t cmd, uint16_t flags);
 int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);

@@ -150,36 +150,37 @@ static const char *on_off(const struct nlattr *attr)
 	return mnl_attr_get_u8(attr) ? "on" : "off";
 }
 
-static void save_gateway(const struct nlattr **tb, const char *name)
+static void save_gateway(FILE *out, const struct nlattr **tb, const char *name)
 {
 	char dev[WORD_MAX], descr[WORD_MAX], buf[CIDR_STRLEN];
 
-	printf("gateway add %s dev %s vpc %s", name,
-	       quoted(tb[NATGW_A_GW_IFNAME], dev),
-	       format_cidr(mnl_attr_get_u32(tb[NATGW_A_GW_VPC_ADDR]),
-			   mnl_attr_get_u8(tb[NATGW_A_GW_VPC_PLEN]), buf));
+	fprintf(out, "gateway add %s dev %s vpc %s", name,
+		quoted(tb[NATGW_A_GW_IFNAME], dev),
+		format_cidr(mnl_attr_get_u32(tb[NATGW_A_GW_VPC_ADDR]),
+			    mnl_attr_get_u8(tb[NATGW_A_GW_VPC_PLEN]), buf));
 	if (tb[NATGW_A_GW_SNAT_PORT_MIN] && tb[NATGW_A_GW_SNAT_PORT_MAX])
-		printf(" snat-ports %s",
-		       format_port_range(mnl_attr_get_u16(tb[NATGW_A_GW_SNAT_PORT_MIN]),
+		fprintf(out, " snat-ports %s",
+			format_port_range(mnl_attr_get_u16(tb[NATGW_A_GW_SNAT_PORT_MIN]),
 					 mnl_attr_get_u16(tb[NATGW_A_GW_SNAT_PORT_MAX]),
 					 '-', buf));
 	if (tb[NATGW_A_GW_PROTECT])
-		printf(" deletion-protection %s", on_off(tb[NATGW_A_GW_PROTECT]));
+		fprintf(out, " deletion-protection %s", on_off(tb[NATGW_A_GW_PROTECT]));
 	if (tb[NATGW_A_GW_DESCR] && *str(tb[NATGW_A_GW_DESCR]))
-		printf(" description %s", quoted(tb[NATGW_A_GW_DESCR], descr));
-	putchar('\n');
+		fprintf(out, " description %s", quoted(tb[NATGW_A_GW_DESCR], descr));
+	fputc('\n', out);
 	/* Not part of add's grammar: written out even when at the default. */
 	if (tb[NATGW_A_GW_ICMP_REPLY] || tb[NATGW_A_GW_EIP_ARP]) {
-		printf("gateway set %s", name);
+		fprintf(out, "gateway set %s", name);
 		if (tb[NATGW_A_GW_ICMP_REPLY])
-			printf(" icmp-reply %s", on_off(tb[NATGW_A_GW_ICMP_REPLY]));
+			fprintf(out, " icmp-reply %s", on_off(tb[NATGW_A_GW_ICMP_REPLY]));
 		if (tb[NATGW_A_GW_EIP_ARP])
-			printf(" eip-arp %s", on_off(tb[NATGW_A_GW_EIP_ARP]));
-		putchar('\n');
+			fprintf(out, " eip-arp %s", on_off(tb[NATGW_A_GW_EIP_ARP]));
+		fputc('\n', out);
 	}
 }
 
-static void save_eips(const struct config *c, const char *gw, const char *name)
+static void save_eips(FILE *out, const struct config *c, const char *gw,
+		      const char *name)
 {
 	const struct nlattr *tb[NATGW_A_MAX + 1];
 	char buf[IPV4_STRLEN];
@@ -189,69 +190,69 @@ static void save_eips(const struct config *c, const char *gw, const char *name)
 		nl_parse(c->eips.msg[i], tb);
 		if (!attr_is(tb[NATGW_A_GW_NAME], gw))
 			continue;
-		printf("eip add %s %s\n", name,
-		       format_ipv4(mnl_attr_get_u32(tb[NATGW_A_EIP_ADDR]), buf));
+		fprintf(out, "eip add %s %s\n", name,
+			format_ipv4(mnl_attr_get_u32(tb[NATGW_A_EIP_ADDR]), buf));
 	}
 }
 
-static void save_snat(const struct nlattr **tb, const char *name)
+static void save_snat(FILE *out, const struct nlattr **tb, const char *name)
 {
 	char buf[CIDR_STRLEN];
 	const struct nlattr *a;
 	const char *sep = " eip ";
 
-	printf("snat add %s id %u source ", name,
-	       mnl_attr_get_u32(tb[NATGW_A_ENTRY_ID]));
+	fprintf(out, "snat add %s id %u source ", name,
+		mnl_attr_get_u32(tb[NATGW_A_ENTRY_ID]));
 	if (tb[NATGW_A_SNAT_SRC_VPC])
-		fputs("vpc", stdout);
+		fputs("vpc", out);
 	else
 		fputs(format_cidr(mnl_attr_get_u32(tb[NATGW_A_SNAT_SRC_ADDR]),
 				  mnl_attr_get_u8(tb[NATGW_A_SNAT_SRC_PLEN]), buf),
-		      stdout);
+		      out);
 	mnl_attr_for_each_nested(a, tb[NATGW_A_EIP_LIST]) {
 		if (mnl_attr_get_type(a) != NATGW_A_EIP_ADDR ||
 		    mnl_attr_validate(a, MNL_TYPE_U32) < 0)
 			continue;
-		printf("%s%s", sep, format_ipv4(mnl_attr_get_u32(a), buf));
+		fprintf(out, "%s%s", sep, format_ipv4(mnl_attr_get_u32(a), buf));
 		sep = ",";
 	}
 	if (tb[NATGW_A_SNAT_AFFINITY])
-		printf(" affinity %s", on_off(tb[NATGW_A_SNAT_AFFINITY]));
-	putchar('\n');
+		fprintf(out, " affinity %s", on_off(tb[NATGW_A_SNAT_AFFINITY]));
+	fputc('\n', out);
 }
 
-static void save_dnat(const struct nlattr **tb, const char *name)
+static void save_dnat(FILE *out, const struct nlattr **tb, const char *name)
 {
 	char buf[IPV4_STRLEN], ports[PORT_RANGE_STRLEN];
 	const char *proto = NULL;
 
-	printf("dnat add %s id %u eip %s", name,
-	       mnl_attr_get_u32(tb[NATGW_A_ENTRY_ID]),
-	       format_ipv4(mnl_attr_get_u32(tb[NATGW_A_EIP_ADDR]), buf));
+	fprintf(out, "dnat add %s id %u eip %s", name,
+		mnl_attr_get_u32(tb[NATGW_A_ENTRY_ID]),
+		format_ipv4(mnl_attr_get_u32(tb[NATGW_A_EIP_ADDR]), buf));
 	if (tb[NATGW_A_DNAT_PROTO])
 		proto = proto_name(mnl_attr_get_u8(tb[NATGW_A_DNAT_PROTO]));
 	if (proto) {
-		printf(" proto %s port %s", proto,
-		       format_port_range(mnl_attr_get_u16(tb[NATGW_A_DNAT_PUB_PORT_MIN]),
+		fprintf(out, " proto %s port %s", proto,
+			format_port_range(mnl_attr_get_u16(tb[NATGW_A_DNAT_PUB_PORT_MIN]),
 					 tb[NATGW_A_DNAT_PUB_PORT_MAX] ?
 					 mnl_attr_get_u16(tb[NATGW_A_DNAT_PUB_PORT_MAX]) :
 					 mnl_attr_get_u16(tb[NATGW_A_DNAT_PUB_PORT_MIN]),
 					 '/', ports));
-		printf(" to %s", format_ipv4(mnl_attr_get_u32(tb[NATGW_A_DNAT_PRIV_ADDR]),
-					     buf));
-		printf(" port %s",
-		       format_port_range(mnl_attr_get_u16(tb[NATGW_A_DNAT_PRIV_PORT_MIN]),
+		fprintf(out, " to %s",
+			format_ipv4(mnl_attr_get_u32(tb[NATGW_A_DNAT_PRIV_ADDR]), buf));
+		fprintf(out, " port %s",
+			format_port_range(mnl_attr_get_u16(tb[NATGW_A_DNAT_PRIV_PORT_MIN]),
 					 tb[NATGW_A_DNAT_PRIV_PORT_MAX] ?
 					 mnl_attr_get_u16(tb[NATGW_A_DNAT_PRIV_PORT_MAX]) :
 					 mnl_attr_get_u16(tb[NATGW_A_DNAT_PRIV_PORT_MIN]),
 					 '/', ports));
 		if (nl_get_bool(tb[NATGW_A_DNAT_PORT_OVERRIDE]))
-			fputs(" port-override", stdout);
+			fputs(" port-override", out);
 	} else {
-		printf(" to %s", format_ipv4(mnl_attr_get_u32(tb[NATGW_A_DNAT_PRIV_ADDR]),
-					     buf));
+		fprintf(out, " to %s",
+			format_ipv4(mnl_attr_get_u32(tb[NATGW_A_DNAT_PRIV_ADDR]), buf));
 	}
-	putchar('\n');
+	fputc('\n', out);
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -266,9 +267,10 @@ static int cmp_entry(const void *a, const void *b)
  * ("snat add GW id N ..."), so that applying the file gives every entry
  * its id back, gaps left by deleted entries included.
  */
-static int save_entries(const struct nl_msgs *msgs, const char *gw,
+static int save_entries(FILE *out, const struct nl_msgs *msgs, const char *gw,
 			const char *name,
-			void (*save)(const struct nlattr **tb, const char *name))
+			void (*save)(FILE *out, const struct nlattr **tb,
+				     const char *name))
 {
 	const struct nlattr *tb[NATGW_A_MAX + 1];
 	struct entry *e;
@@ -287,13 +289,13 @@ static int save_entries(const struct nl_msgs *msgs, const char *gw,
 	qsort(e, n, sizeof(*e), cmp_entry);
 	for (i = 0; i < n; i++) {
 		nl_parse(e[i].nlh, tb);
-		save(tb, name);
+		save(out, tb, name);
 	}
 	free(e);
 	return NATCTL_OK;
 }
 
-static int save_config(const struct config *c)
+static int save_config(FILE *out, const struct config *c)
 {
 	const struct nlattr *tb[NATGW_A_MAX + 1];
 	char name[WORD_MAX];
@@ -301,39 +303,48 @@ static int save_config(const struct config *c)
 	size_t i;
 	int err;
 
-	printf("# natgw configuration written by natctl save; apply with natctl -f FILE\n");
+	fprintf(out, "# natgw configuration written by natctl save; apply with natctl -f FILE\n");
 	if (c->timeouts.n && !nl_parse(c->timeouts.msg[0], tb))
-		timeout_save(tb);
+		timeout_save(out, tb);
 	for (i = 0; i < c->gws.n; i++) {
 		nl_parse(c->gws.msg[i], tb);
 		gw = str(tb[NATGW_A_GW_NAME]);
 		quote_word(gw, name, sizeof(name));
-		save_gateway(tb, name);
-		save_eips(c, gw, name);
-		err = save_entries(&c->snat, gw, name, save_snat) ?:
-		      save_entries(&c->dnat, gw, name, save_dnat);
+		save_gateway(out, tb, name);
+		save_eips(out, c, gw, name);
+		err = save_entries(out, &c->snat, gw, name, save_snat) ?:
+		      save_entries(out, &c->dnat, gw, name, save_dnat);
 		if (err)
 			return err;
 	}
 	return NATCTL_OK;
 }
 
-static int do_save(int argc, char **argv)
+/*
+ * Write the running configuration to @out as natctl save prints it; apply
+ * and batch files (natctl -f) read it back as the state to return to.
+ */
+int natctl_save(FILE *out)
 {
 	struct config c = { 0 };
 	struct nl *nl;
 	int ret;
 
+	nl = natctl_nl();
+	if (!nl)
+		return NATCTL_ERR;
+	ret = read_config(nl, &c) ?: check_config(&c) ?: save_config(out, &c);
+	free_config(&c);
+	return ret;
+}
+
+static int do_save(int argc, char **argv)
+{
 	if (argc)
 		return usage_error(&save_object, "unexpected \"%s\"", *argv);
 	if (is_json())
 		return usage_error(&save_object, "save writes a batch file, not JSON");
-	nl = natctl_nl();
-	if (!nl)
-		return NATCTL_ERR;
-	ret = read_config(nl, &c) ?: check_config(&c) ?: save_config(&c);
-	free_config(&c);
-	return ret;
+	return natctl_save(stdout);
 }
 
 const struct object save_object = {

@@ -59,6 +59,8 @@ static int parse_opts(int argc, char **argv, unsigned int allowed,
 			if (parse_on_off(*argv, &o->affinity))
 				return nerr("invalid affinity \"%s\": expected on or off",
 					    *argv);
+		} else if (matches(*argv, "source")) {
+			return usage_error(obj, "the source of an SNAT entry cannot be changed: delete the entry and add it anew");
 		} else {
 			return usage_error(obj, "unexpected \"%s\"", *argv);
 		}

@@ -16,7 +16,7 @@
 static const char timeout_usage[] =
 "Usage: natctl timeout show\n"
 "       natctl timeout set NAME SECONDS\n"
-"NAME := { udp | icmp | tcp-syn | tcp-established | tcp-transitory }\n";
+"NAME := { udp | icmp | tcp-syn | tcp-established | tcp-transitory | tcp-close }\n";
 
 static const struct {
 	uint16_t attr;
@@ -28,6 +28,7 @@ static const struct {
 	{ NATGW_A_TIMEOUT_TCP_SYN,	"tcp-syn",		"tcp_syn" },
 	{ NATGW_A_TIMEOUT_TCP_EST,	"tcp-established",	"tcp_established" },
 	{ NATGW_A_TIMEOUT_TCP_TRANS,	"tcp-transitory",	"tcp_transitory" },
+	{ NATGW_A_TIMEOUT_TCP_CLOSE,	"tcp-close",		"tcp_close" },
 };
 
 #define N_TIMEOUTS	(sizeof(timeouts) / sizeof(timeouts[0]))
@@ -52,13 +53,13 @@ void timeout_print(const struct nlattr **tb, bool lines)
 }
 
 /* For save: a "timeout set" line per timeout the message has. */
-void timeout_save(const struct nlattr **tb)
+void timeout_save(FILE *out, const struct nlattr **tb)
 {
 	size_t i;
 
 	for (i = 0; i < N_TIMEOUTS; i++)
 		if (tb[timeouts[i].attr])
-			printf("timeout set %s %u\n", timeouts[i].name,
+			fprintf(out, "timeout set %s %u\n", timeouts[i].name,
 			       mnl_attr_get_u32(tb[timeouts[i].attr]));
 }
 
@@ -108,7 +109,7 @@ static int timeout_set(int argc, char **argv)
 		if (matches(argv[0], timeouts[i].name))
 			break;
 	if (i == N_TIMEOUTS)
-		return nerr("invalid timeout name \"%s\": expected udp, icmp, tcp-syn, tcp-established or tcp-transitory",
+		return nerr("invalid timeout name \"%s\": expected udp, icmp, tcp-syn, tcp-established, tcp-transitory or tcp-close",
 			    argv[0]);
 	if (parse_uint(argv[1], TIMEOUT_MIN, TIMEOUT_MAX, &seconds))
 		return nerr("invalid SECONDS \"%s\": expected %d to %d",

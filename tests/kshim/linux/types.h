@@ -20,6 +20,10 @@ typedef __s64 s64;
 
 typedef unsigned int gfp_t;
 
+typedef struct {
+	int counter;
+} atomic_t;
+
 struct callback_head {
 	struct callback_head *next;
 	void (*func)(struct callback_head *head);
