@@ -9,22 +9,24 @@
  *	destination translated here (replies to SNAT, DNAT, hairpin), so the
  *	routing decision, conntrack and the forward chain all see the private
  *	destination.  Packets from outside aimed straight at a VPC address are
- *	dropped here.
+ *	dropped here.  Echo requests to an EIP are answered here, with a new
+ *	packet that the router sends as its own (OUTPUT, not FORWARD).
  * POST_ROUTING at NATGW_PRI_OUT (NF_IP_PRI_NAT_SRC, 100): packets from the
  *	VPC that routing sends out of a gateway's device get their source
  *	translated here, after the forward chain has seen the private source
  *	and before conntrack confirms (conntrack keeps the tuples it saw at
  *	PRE_ROUTING, so a stateful firewall works with private addresses in
- *	both directions).
+ *	both directions).  So do hairpinned packets, between two VPC hosts.
  *
  * ARP_IN: with eip-arp on, the gateway answers ARP requests for its EIPs on
  *	its device, so that an upstream router on the same link reaches them
  *	without any address or proxy-ARP setup on this router.
  *
- * A packet that needs a new destination is translated whole at PRE_ROUTING
- * (a hairpinned one gets its new source there too); a packet that needs only
- * a new source is translated at POST_ROUTING.  Both hooks run under the
- * rcu_read_lock() netfilter holds, and do bounded work.
+ * A packet that needs a new destination is translated whole at PRE_ROUTING,
+ * except a hairpinned one, which gets its new source at POST_ROUTING (so
+ * that conntrack sees one flow A:a -> B:b both ways); a packet that needs
+ * only a new source is translated at POST_ROUTING.  Both hooks run under
+ * the rcu_read_lock() netfilter holds, and do bounded work.
  */
 #include <linux/icmp.h>
 #include <linux/if_arp.h>
@@ -33,6 +35,9 @@
 #include <linux/netfilter_arp.h>
 #include <linux/netfilter_ipv4.h>
 #include <net/arp.h>
+#include <net/ip.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/route.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 
 #include "gateway.h"
@@ -60,15 +65,17 @@ static unsigned int natgw_drop(struct natgw_gw *gw, struct natgw_eip *eip,
 	return NF_DROP;
 }
 
-/* Translate a packet of session @s travelling in direction @dir. */
-static unsigned int natgw_forward(struct natgw_net *nn, struct natgw_session *s,
-				  enum natgw_dir dir, struct sk_buff *skb,
-				  const struct natgw_pkt *pkt, int stat_dir)
+/*
+ * Rewrite a packet of session @s travelling in direction @dir to @to, and
+ * account for it.
+ */
+static unsigned int natgw_forward_to(struct natgw_net *nn,
+				     struct natgw_session *s,
+				     enum natgw_dir dir, struct sk_buff *skb,
+				     const struct natgw_pkt *pkt, int stat_dir,
+				     const struct natgw_tuple *to)
 {
-	struct natgw_tuple to;
-
-	natgw_tuple_invert(&to, &s->th[!dir].t);
-	if (natgw_xlate(skb, pkt, &to))
+	if (natgw_xlate(skb, pkt, to))
 		return natgw_drop(s->eip->gw, s->eip, s->rule,
 				  NATGW_DROP_MALFORMED);
 	natgw_session_refresh(nn, s, dir, skb, pkt->thoff);
@@ -77,6 +84,78 @@ static unsigned int natgw_forward(struct natgw_net *nn, struct natgw_session *s,
 	if (s->rule)
 		natgw_stats_add(s->rule->stats, stat_dir, skb->len);
 	return NF_ACCEPT;
+}
+
+/*
+ * Translate a packet of session @s travelling in direction @dir: it leaves
+ * as the inverse of the other tuple.  A hairpinned packet gets only its new
+ * destination here, at PRE_ROUTING; natgw_hairpin_out() gives it its new
+ * source.
+ */
+static unsigned int natgw_forward(struct natgw_net *nn, struct natgw_session *s,
+				  enum natgw_dir dir, struct sk_buff *skb,
+				  const struct natgw_pkt *pkt, int stat_dir)
+{
+	struct natgw_tuple to;
+
+	if (s->kind == NATGW_SESS_HAIRPIN && dir == NATGW_DIR_ORIG)
+		to = s->th[NATGW_DIR_ORIG].t;	/* A:a -> B:b */
+	else
+		natgw_tuple_invert(&to, &s->th[!dir].t);
+	return natgw_forward_to(nn, s, dir, skb, pkt, stat_dir, &to);
+}
+
+/* A hairpin session's ORIG tuple as its client sent it: A:a -> E:e. */
+static void natgw_hairpin_orig(struct natgw_tuple *t,
+			       const struct natgw_session *s)
+{
+	*t = s->th[NATGW_DIR_ORIG].t;
+	t->dst = s->eip->addr;
+	t->dport = natgw_dnat_pub_port(s->rule, t->dport);
+}
+
+/* Where DNAT entry @r sends a packet @t to its EIP: @t rewritten. */
+static void natgw_dnat_target(struct natgw_tuple *to, const struct natgw_rule *r,
+			      const struct natgw_tuple *t)
+{
+	*to = *t;
+	to->dst = r->dnat.priv_addr;
+	if (r->dnat.proto)
+		to->dport = htons(r->dnat.priv_min +
+				  (ntohs(t->dport) - r->dnat.pub_min));
+}
+
+/* The DNAT entry of EIP @eip that takes a packet @t, if any. */
+static struct natgw_rule *natgw_dnat_find(struct natgw_eip *eip,
+					  const struct natgw_tuple *t)
+{
+	struct natgw_rule *r = rcu_dereference(eip->ipmap);
+
+	if (!r && t->proto != IPPROTO_ICMP)
+		r = natgw_dnat_rule(eip, t->proto, ntohs(t->dport));
+	return r;
+}
+
+/*
+ * The hairpin session of a packet @t from the VPC to EIP @eip through DNAT
+ * entry @r, found by its ORIG tuple (@t after DNAT, left in @k): NULL if
+ * there is none.
+ */
+static struct natgw_session *natgw_hairpin_find(struct natgw_net *nn,
+						struct natgw_eip *eip,
+						struct natgw_rule *r,
+						const struct natgw_tuple *t,
+						struct natgw_tuple *k)
+{
+	struct natgw_session *s;
+	enum natgw_dir dir;
+
+	natgw_dnat_target(k, r, t);
+	s = natgw_session_lookup(nn, k, &dir);
+	if (!s || dir != NATGW_DIR_ORIG || s->kind != NATGW_SESS_HAIRPIN ||
+	    s->eip != eip || s->rule != r)
+		return NULL;
+	return s;
 }
 
 struct natgw_taken_ctx {
@@ -258,8 +337,9 @@ static unsigned int natgw_icmp_error(struct natgw_net *nn, struct natgw_gw *gw,
 {
 	const struct natgw_tuple *mine, *other;
 	struct natgw_session *s = NULL;
+	struct natgw_tuple key, horig;
 	struct natgw_pkt inner;
-	struct natgw_tuple key;
+	struct natgw_rule *r;
 	__be32 src = 0;
 	enum natgw_dir d;
 	bool quotes_vpc;
@@ -267,6 +347,14 @@ static unsigned int natgw_icmp_error(struct natgw_net *nn, struct natgw_gw *gw,
 	if (!natgw_xlate_icmp_inner(skb, pkt, &inner)) {
 		natgw_tuple_invert(&key, &inner.t);
 		s = natgw_session_lookup(nn, &key, &d);
+		/* a hairpin client's error about the answers it got */
+		if (!s && eip && key.dst == eip->addr &&
+		    natgw_in_vpc(gw, key.src)) {
+			r = natgw_dnat_find(eip, &key);
+			s = r ? natgw_hairpin_find(nn, eip, r, &key, &horig) :
+				NULL;
+			d = NATGW_DIR_ORIG;
+		}
 	}
 	quotes_vpc = natgw_in_vpc(gw, inner.t.src) ||
 		     natgw_in_vpc(gw, inner.t.dst);
@@ -278,15 +366,25 @@ static unsigned int natgw_icmp_error(struct natgw_net *nn, struct natgw_gw *gw,
 	 * never saw (a forgery, which translated would go back the way it
 	 * came, or out to the Internet with a private destination).
 	 */
-	if (s && ip_hdr(skb)->daddr != s->th[d].t.dst)
-		s = NULL;
+	if (s) {
+		mine = &s->th[d].t;
+		other = &s->th[!d].t;
+		/* a hairpin is translated whole here: its client saw E:e */
+		if (s->kind == NATGW_SESS_HAIRPIN) {
+			natgw_hairpin_orig(&horig, s);
+			if (d == NATGW_DIR_ORIG)
+				mine = &horig;
+			else
+				other = &horig;
+		}
+		if (ip_hdr(skb)->daddr != mine->dst)
+			s = NULL;
+	}
 	/* not ours: passes, unless it would show a VPC address outside */
 	if (!s)
 		return strict || quotes_vpc ?
 			natgw_drop(gw, eip, NULL, NATGW_DROP_ICMP_NO_SESSION) :
 			NF_ACCEPT;
-	mine = &s->th[d].t;
-	other = &s->th[!d].t;
 	/*
 	 * From the peer itself, the error takes the address the other side
 	 * knows the peer by; from a router in the VPC too (no VPC address
@@ -314,6 +412,53 @@ static bool natgw_may_open(const struct natgw_pkt *pkt)
 	return true;
 }
 
+/* Whether @a and @b are both in one gateway's VPC. */
+static bool natgw_vpc_pair(struct natgw_net *nn, __be32 a, __be32 b)
+{
+	struct natgw_gw *gw;
+
+	list_for_each_entry_rcu(gw, &nn->gateways, list)
+		if (natgw_in_vpc(gw, a) && natgw_in_vpc(gw, b))
+			return true;
+	return false;
+}
+
+/*
+ * A packet between two hosts of a VPC: if it belongs to a hairpinned flow,
+ * it gets its public source here, after conntrack and the forward chain saw
+ * it with private addresses both ways, as nf_nat does SNAT at POST_ROUTING.
+ * Its destination was translated at PRE_ROUTING, where it was accounted.
+ */
+static unsigned int natgw_hairpin_out(struct natgw_net *nn,
+				      struct sk_buff *skb)
+{
+	struct natgw_session *s;
+	struct natgw_tuple to, k;
+	struct natgw_pkt pkt;
+	enum natgw_dir dir;
+
+	if (natgw_xlate_parse(skb, &pkt) != NATGW_PARSE_OK)
+		return NF_ACCEPT;
+	s = natgw_session_lookup(nn, &pkt.t, &dir);
+	if (s && s->kind == NATGW_SESS_HAIRPIN && dir == NATGW_DIR_ORIG) {
+		/* the client's packet: from E:x, as the server knows it */
+		natgw_tuple_invert(&to, &s->th[NATGW_DIR_REPLY].t);
+	} else {
+		/* the server's answer: from E:e, where the client sent to */
+		natgw_tuple_invert(&k, &pkt.t);
+		s = natgw_session_lookup(nn, &k, &dir);
+		if (!s || s->kind != NATGW_SESS_HAIRPIN ||
+		    dir != NATGW_DIR_ORIG)
+			return NF_ACCEPT;
+		natgw_hairpin_orig(&k, s);
+		natgw_tuple_invert(&to, &k);
+	}
+	if (natgw_xlate(skb, &pkt, &to))
+		return natgw_drop(s->eip->gw, s->eip, s->rule,
+				  NATGW_DROP_MALFORMED);
+	return NF_ACCEPT;
+}
+
 static unsigned int natgw_out(void *priv, struct sk_buff *skb,
 			      const struct nf_hook_state *state)
 {
@@ -327,6 +472,8 @@ static unsigned int natgw_out(void *priv, struct sk_buff *skb,
 
 	gw = natgw_gw_lookup(nn, state->out->ifindex, iph->saddr);
 	if (!gw) {
+		if (natgw_vpc_pair(nn, iph->saddr, iph->daddr))
+			return natgw_hairpin_out(nn, skb);
 		/*
 		 * The router's own ICMP errors about translated packets (an
 		 * MTU or TTL problem on the VPC side) quote private addresses
@@ -384,7 +531,7 @@ static unsigned int natgw_dnat_new(struct natgw_net *nn, struct natgw_eip *eip,
 	struct natgw_session *s, *winner = NULL;
 	enum natgw_dir dir = NATGW_DIR_ORIG;
 	enum natgw_drop why;
-	struct natgw_tuple *rt;
+	struct natgw_tuple k;
 	int ret;
 
 	if (!natgw_may_open(pkt))
@@ -392,13 +539,8 @@ static unsigned int natgw_dnat_new(struct natgw_net *nn, struct natgw_eip *eip,
 	s = natgw_session_alloc(nn, gw, &why);
 	if (!s)
 		return natgw_drop(gw, eip, r, why);
-	s->th[NATGW_DIR_ORIG].t = *t;
-	rt = &s->th[NATGW_DIR_REPLY].t;
-	natgw_tuple_invert(rt, t);
-	rt->src = r->dnat.priv_addr;
-	if (r->dnat.proto)
-		rt->sport = htons(r->dnat.priv_min +
-				  (ntohs(t->dport) - r->dnat.pub_min));
+	natgw_dnat_target(&k, r, t);
+	natgw_tuple_invert(&s->th[NATGW_DIR_REPLY].t, &k);
 	s->rule = r;
 	s->eip = eip;
 	s->kind = r->dnat.proto ? NATGW_SESS_DNAT : NATGW_SESS_IPMAP_IN;
@@ -406,28 +548,94 @@ static unsigned int natgw_dnat_new(struct natgw_net *nn, struct natgw_eip *eip,
 		s->tcp_state = NATGW_TCP_SYN_SENT;
 
 	if (!natgw_in_vpc(gw, t->src)) {
+		s->th[NATGW_DIR_ORIG].t = *t;
 		s = natgw_link(nn, s, &dir);
 		if (!s)
 			return natgw_drop(gw, eip, r, NATGW_DROP_NO_SESSION);
 		return natgw_forward(nn, s, dir, skb, pkt, NATGW_STAT_IN);
 	}
 
+	/* hairpin: ORIG is the client's packet after DNAT (see session.h) */
 	s->kind = NATGW_SESS_HAIRPIN;
+	s->th[NATGW_DIR_ORIG].t = k;
 	ret = natgw_bind_port(nn, s, eip, t->sport, &winner, &dir);
 	if (!ret)
 		return natgw_forward(nn, s, NATGW_DIR_ORIG, skb, pkt,
 				     NATGW_STAT_IN);
 	natgw_session_free(nn, s);
-	if (ret == -EEXIST)
-		return natgw_forward(nn, winner, dir, skb, pkt, NATGW_STAT_IN);
-	return natgw_port_fail(nn, gw, eip, r, t);
+	if (ret != -EEXIST)
+		return natgw_port_fail(nn, gw, eip, r, t);
+	/*
+	 * The winner is this flow's session, unless the client reached the
+	 * same server port through another EIP or port from the same source
+	 * port: the server could not tell the two apart.
+	 */
+	if (dir != NATGW_DIR_ORIG || winner->kind != NATGW_SESS_HAIRPIN ||
+	    winner->eip != eip || winner->rule != r)
+		return natgw_drop(gw, eip, r, NATGW_DROP_NO_SESSION);
+	return natgw_forward(nn, winner, NATGW_DIR_ORIG, skb, pkt,
+			     NATGW_STAT_IN);
+}
+
+/*
+ * Answer an echo request to EIP @eip as the router's own packet: the reply
+ * is routed from the EIP and takes the OUTPUT path, so that a firewall sees
+ * it as the router's, not as forwarded traffic from an address the router
+ * never received anything from.  natgw answers for itself, so the reply is
+ * untracked: conntrack never saw the request.
+ */
+static unsigned int natgw_echo_reply(struct net *net, struct natgw_eip *eip,
+				     struct sk_buff *skb,
+				     const struct natgw_pkt *pkt)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct flowi4 fl4 = {
+		.daddr = iph->saddr,
+		.saddr = iph->daddr,
+		.flowi4_proto = IPPROTO_ICMP,
+		.flowi4_tos = RT_TOS(iph->tos),
+		.flowi4_flags = FLOWI_FLAG_ANYSRC,
+		.flowi4_mark = skb->mark,
+	};
+	struct natgw_gw *gw = eip->gw;
+	struct natgw_pcpu_stats *st;
+	struct sk_buff *nskb;
+	struct rtable *rt;
+
+	nskb = natgw_xlate_echo_reply(skb, pkt);
+	if (!nskb)
+		return natgw_drop(gw, eip, NULL, NATGW_DROP_MALFORMED);
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt)) {
+		kfree_skb(nskb);
+		return natgw_drop(gw, eip, NULL, NATGW_DROP_UNSOLICITED);
+	}
+	skb_dst_set(nskb, &rt->dst);
+	/* no answer to a broadcast or multicast "asker" (a smurf attack) */
+	if (rt->rt_type != RTN_UNICAST && rt->rt_type != RTN_LOCAL) {
+		kfree_skb(nskb);
+		return natgw_drop(gw, eip, NULL, NATGW_DROP_UNSOLICITED);
+	}
+	ip_hdr(nskb)->ttl = ip4_dst_hoplimit(&rt->dst);
+	ip_select_ident(net, nskb, NULL);
+	nf_ct_set(nskb, NULL, IP_CT_UNTRACKED);
+	st = this_cpu_ptr(gw->stats);
+	u64_stats_update_begin(&st->syncp);
+	u64_stats_inc(&st->icmp_replies);
+	u64_stats_update_end(&st->syncp);
+	ip_local_out(net, NULL, nskb);
+	consume_skb(skb);
+	return NF_STOLEN;
 }
 
 static unsigned int natgw_in_eip(struct natgw_net *nn, struct natgw_eip *eip,
-				 struct sk_buff *skb, int in_ifindex)
+				 struct sk_buff *skb,
+				 const struct nf_hook_state *state)
 {
+	int in_ifindex = state->in->ifindex;
 	struct natgw_gw *gw = eip->gw;
 	struct natgw_session *s;
+	struct natgw_tuple k;
 	struct natgw_rule *r;
 	struct natgw_pkt pkt;
 	enum natgw_dir dir;
@@ -455,24 +663,21 @@ static unsigned int natgw_in_eip(struct natgw_net *nn, struct natgw_eip *eip,
 	if (s)
 		return natgw_forward(nn, s, dir, skb, &pkt, NATGW_STAT_IN);
 
-	r = rcu_dereference(eip->ipmap);
-	if (!r && pkt.t.proto != IPPROTO_ICMP)
-		r = natgw_dnat_rule(eip, pkt.t.proto, ntohs(pkt.t.dport));
-	if (r)
+	r = natgw_dnat_find(eip, &pkt.t);
+	if (r) {
+		/* a hairpinned flow's session is keyed after DNAT */
+		if (natgw_in_vpc(gw, pkt.t.src)) {
+			s = natgw_hairpin_find(nn, eip, r, &pkt.t, &k);
+			if (s)
+				return natgw_forward(nn, s, NATGW_DIR_ORIG, skb,
+						     &pkt, NATGW_STAT_IN);
+		}
 		return natgw_dnat_new(nn, eip, r, skb, &pkt);
+	}
 
 	if (pkt.t.proto == IPPROTO_ICMP && pkt.icmp_type == ICMP_ECHO &&
-	    READ_ONCE(gw->icmp_reply)) {
-		struct natgw_pcpu_stats *st;
-
-		if (natgw_xlate_echo_reply(skb, &pkt))
-			return natgw_drop(gw, eip, NULL, NATGW_DROP_MALFORMED);
-		st = this_cpu_ptr(gw->stats);
-		u64_stats_update_begin(&st->syncp);
-		u64_stats_inc(&st->icmp_replies);
-		u64_stats_update_end(&st->syncp);
-		return NF_ACCEPT;
-	}
+	    READ_ONCE(gw->icmp_reply))
+		return natgw_echo_reply(state->net, eip, skb, &pkt);
 	return natgw_drop(gw, eip, NULL, NATGW_DROP_UNSOLICITED);
 }
 
@@ -485,8 +690,15 @@ static unsigned int natgw_in(void *priv, struct sk_buff *skb,
 	struct natgw_gw *gw;
 
 	eip = natgw_eip_find(nn, iph->daddr);
-	if (eip)
-		return natgw_in_eip(nn, eip, skb, state->in->ifindex);
+	if (eip) {
+		__be32 daddr = iph->daddr;
+		unsigned int ret = natgw_in_eip(nn, eip, skb, state);
+
+		/* a route looked up for the EIP is stale (nf_nat_ipv4_in) */
+		if (ret == NF_ACCEPT && ip_hdr(skb)->daddr != daddr)
+			skb_dst_drop(skb);
+		return ret;
+	}
 
 	/* from outside, straight at a private address: not through us */
 	gw = natgw_gw_lookup(nn, state->in->ifindex, iph->daddr);
@@ -507,8 +719,11 @@ static unsigned int natgw_arp_in(void *priv, struct sk_buff *skb,
 
 	if (dev->type != ARPHRD_ETHER || !pskb_may_pull(skb, arp_hdr_len(dev)))
 		return NF_ACCEPT;
+	/* an Ethernet (or IEEE 802) IPv4 request, as arp_process() checks */
 	arp = arp_hdr(skb);
 	if (arp->ar_op != htons(ARPOP_REQUEST) ||
+	    (arp->ar_hrd != htons(ARPHRD_ETHER) &&
+	     arp->ar_hrd != htons(ARPHRD_IEEE802)) ||
 	    arp->ar_pro != htons(ETH_P_IP) || arp->ar_pln != 4 ||
 	    arp->ar_hln != dev->addr_len)
 		return NF_ACCEPT;
@@ -517,6 +732,11 @@ static unsigned int natgw_arp_in(void *priv, struct sk_buff *skb,
 	memcpy(&sip, p + dev->addr_len, 4);
 	memcpy(&tip, p + 2 * dev->addr_len + 4, 4);
 
+	/*
+	 * A duplicate address probe (RFC 5227: sender 0.0.0.0) is left alone,
+	 * as arp_process() leaves probes for addresses that are not the
+	 * router's own: an EIP is not.
+	 */
 	eip = natgw_eip_find(nn, tip);
 	if (!eip || READ_ONCE(eip->gw->ifindex) != dev->ifindex ||
 	    !READ_ONCE(eip->gw->eip_arp) || ipv4_is_zeronet(sip))

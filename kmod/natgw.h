@@ -149,6 +149,19 @@ struct natgw_rule {
 	struct rcu_head rcu;
 };
 
+/*
+ * The public port of DNAT entry @r that maps to its private port @port (an
+ * IP mapping keeps ports).  A rule's mapping never changes: dnat set
+ * replaces the rule.
+ */
+static inline __be16 natgw_dnat_pub_port(const struct natgw_rule *r,
+					 __be16 port)
+{
+	if (!r->dnat.proto)
+		return port;
+	return htons(r->dnat.pub_min + (ntohs(port) - r->dnat.priv_min));
+}
+
 /* Port mappings of one EIP, sorted by protocol then public port. */
 struct natgw_dnat_table {
 	unsigned int n;

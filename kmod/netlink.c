@@ -961,6 +961,11 @@ static void natgw_sess_ends(const struct natgw_session *s,
 		e->rem_port = o->sport;
 		e->eip_addr = o->dst;
 		e->eip_port = o->dport;
+		/* a hairpin's ORIG is after DNAT (session.h) */
+		if (s->kind == NATGW_SESS_HAIRPIN) {
+			e->eip_addr = s->eip->addr;
+			e->eip_port = natgw_dnat_pub_port(s->rule, o->dport);
+		}
 		break;
 	}
 	/* ICMP: the identifier is the only port that means anything */

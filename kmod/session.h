@@ -10,10 +10,15 @@
  *
  *	SNAT	ORIG  P:p -> R:r	REPLY R:r -> E:e
  *	DNAT	ORIG  R:r -> E:e	REPLY P:p -> R:r
- *	hairpin	ORIG  A:a -> E:e	REPLY B:b -> E:x
+ *	hairpin	ORIG  A:a -> B:b	REPLY B:b -> E:x
  *
- * (P private host, R remote host, E an EIP.)  For ICMP echo the identifier
- * is the port of the side that chose it and the other port is 0.
+ * (P private host, R remote host, E an EIP.)  A hairpin's ORIG tuple is its
+ * client's packet after DNAT, as conntrack and the router's forward chain
+ * see it (natgw rewrites the source only at POST_ROUTING); the EIP and port
+ * E:e the client addressed are s->eip and, through s->rule, the public port
+ * that maps to b (natgw_dnat_pub_port()).  For ICMP echo
+ * the identifier is the port of the side that chose it and the other port
+ * is 0.
  */
 #ifndef _NATGW_SESSION_H
 #define _NATGW_SESSION_H

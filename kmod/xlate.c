@@ -7,7 +7,10 @@
  * also does the right thing for CHECKSUM_PARTIAL packets from local sockets
  * (only the pseudo-header part lives in the field then) and keeps
  * CHECKSUM_COMPLETE valid.  A UDP checksum of zero means "none" and stays
- * zero; a computed zero is sent as 0xffff (RFC 768).
+ * zero, whatever skb->ip_summed says: a tunnel endpoint that sends no outer
+ * checksum (VXLAN, Geneve) hands over CHECKSUM_PARTIAL packets whose offload
+ * is for the inner checksum (as nf_nat's udp_manip_pkt()).  A computed zero
+ * is sent as 0xffff (RFC 768).
  */
 #include <linux/icmp.h>
 #include <linux/ip.h>
@@ -136,7 +139,7 @@ int natgw_xlate(struct sk_buff *skb, const struct natgw_pkt *pkt,
 		break;
 	case IPPROTO_UDP:
 		uh = (struct udphdr *)(skb->data + thoff);
-		if (!uh->check && skb->ip_summed != CHECKSUM_PARTIAL) {
+		if (!uh->check) {
 			uh->source = to->sport;
 			uh->dest = to->dport;
 			break;
@@ -171,30 +174,54 @@ int natgw_xlate(struct sk_buff *skb, const struct natgw_pkt *pkt,
 }
 
 /*
- * Turn an echo request to an EIP into the gateway's own echo reply, in
- * place: the routing decision that follows sends it back to the asker.
+ * The gateway's own echo reply to an echo request for an EIP: a new packet
+ * from the EIP to the asker, without IP options, carrying the request's
+ * identifier, sequence number and data (RFC 792).  NULL if the request's
+ * checksum is wrong (the reply's is computed anew: it must not repair a
+ * corrupt request) or memory is short.  The caller sets the TTL and the
+ * IP ID, routes and sends it.
  */
-int natgw_xlate_echo_reply(struct sk_buff *skb, const struct natgw_pkt *pkt)
+struct sk_buff *natgw_xlate_echo_reply(struct sk_buff *skb,
+				       const struct natgw_pkt *pkt)
 {
+	unsigned int len = skb->len - pkt->thoff;
+	const struct iphdr *req = ip_hdr(skb);
+	struct sk_buff *nskb;
 	struct icmphdr *ih;
 	struct iphdr *iph;
-	__be32 asker;
 
-	if (skb_ensure_writable(skb, pkt->thoff + sizeof(*ih)))
-		return -ENOMEM;
-	iph = ip_hdr(skb);
-	ih = (struct icmphdr *)(skb->data + pkt->thoff);
-	/* type and code share a 16-bit word of the checksummed data */
-	csum_replace2(&ih->checksum, htons(ih->type << 8 | ih->code),
-		      htons(ICMP_ECHOREPLY << 8));
+	if (skb->ip_summed != CHECKSUM_PARTIAL &&
+	    csum_fold(skb_checksum(skb, pkt->thoff, len, 0)))
+		return NULL;
+	nskb = alloc_skb(LL_MAX_HEADER + sizeof(*iph) + len, GFP_ATOMIC);
+	if (!nskb)
+		return NULL;
+	skb_reserve(nskb, LL_MAX_HEADER);
+	skb_reset_network_header(nskb);
+	iph = skb_put(nskb, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tos = req->tos;
+	iph->tot_len = htons(sizeof(*iph) + len);
+	iph->id = 0;
+	iph->frag_off = 0;
+	iph->ttl = IPDEFTTL;
+	iph->protocol = IPPROTO_ICMP;
+	iph->check = 0;
+	iph->saddr = req->daddr;
+	iph->daddr = req->saddr;
+	skb_set_transport_header(nskb, sizeof(*iph));
+	ih = skb_put(nskb, len);
+	if (skb_copy_bits(skb, pkt->thoff, ih, len)) {
+		kfree_skb(nskb);
+		return NULL;
+	}
 	ih->type = ICMP_ECHOREPLY;
 	ih->code = 0;
-	asker = iph->saddr;
-	iph->saddr = iph->daddr;
-	iph->daddr = asker;
-	iph->ttl = IPDEFTTL;
-	ip_send_check(iph);
-	return 0;
+	ih->checksum = 0;
+	ih->checksum = csum_fold(csum_partial(ih, len, 0));
+	nskb->protocol = htons(ETH_P_IP);
+	return nskb;
 }
 
 /*
@@ -220,7 +247,11 @@ int natgw_xlate_icmp_inner(struct sk_buff *skb, const struct natgw_pkt *pkt,
 	inner->t.src = iph->saddr;
 	inner->t.dst = iph->daddr;
 	inner->t.proto = iph->protocol;
-	if (iph->version != 4 || iph->ihl < 5 || ip_is_fragment(iph))
+	/*
+	 * A first fragment (MF, offset 0) carries the transport header that
+	 * the error is about, as conntrack sees it too; a later one does not.
+	 */
+	if (iph->version != 4 || iph->ihl < 5 || iph->frag_off & htons(IP_OFFSET))
 		return -EINVAL;
 	inner->thoff = off + iph->ihl * 4;
 	/* RFC 792: at least 8 bytes of the transport header are quoted */

@@ -29,7 +29,8 @@ struct natgw_pkt {
 enum natgw_parse natgw_xlate_parse(struct sk_buff *skb, struct natgw_pkt *pkt);
 int natgw_xlate(struct sk_buff *skb, const struct natgw_pkt *pkt,
 		const struct natgw_tuple *to);
-int natgw_xlate_echo_reply(struct sk_buff *skb, const struct natgw_pkt *pkt);
+struct sk_buff *natgw_xlate_echo_reply(struct sk_buff *skb,
+				       const struct natgw_pkt *pkt);
 int natgw_xlate_icmp_inner(struct sk_buff *skb, const struct natgw_pkt *pkt,
 			   struct natgw_pkt *inner);
 int natgw_xlate_icmp_error(struct sk_buff *skb, const struct natgw_pkt *pkt,

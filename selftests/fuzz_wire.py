@@ -266,8 +266,10 @@ class World:
     def stats(self):
         out = run(self.natctl, "-n", self.router, "-j", "stats", self.gw)
         gw = json.loads(out)["gateways"][0]
+        # an echo request the gateway answers is consumed, not dropped
         return {k: v for k, v in gw.items()
-                if k.startswith("drops_") and k != "drops_total"}
+                if k.startswith("drops_") and k != "drops_total" or
+                k == "icmp_replies"}
 
     def hook_counters(self):
         out = run("ip", "netns", "exec", self.router, "nft", "-j", "list",
@@ -452,8 +454,8 @@ class Fuzzer:
         sent = w.inet.sent + w.vpcside.sent - sent0
         vanished = sum((after_c[a] - before_c[a]) - (after_c[b] - before_c[b])
                        for a, b in (("pre_a", "pre_b"), ("post_a", "post_b")))
-        delta = {k[6:]: after_s[k] - before_s.get(k, 0) for k in after_s
-                 if after_s[k] != before_s.get(k, 0)}
+        delta = {k.replace("drops_", ""): after_s[k] - before_s.get(k, 0)
+                 for k in after_s if after_s[k] != before_s.get(k, 0)}
         dropped = sum(delta.values())
         diag("phase %s: %d frames in %.1fs; natgw dropped %d %s" %
              (name, sent, time.time() - t0, dropped,
@@ -896,7 +898,9 @@ class Fuzzer:
                     bq[0] = 0x40 | ihl
                     frames.append(err(bytes(bq), TAG_NO_PASS))
                 bq = bytearray(q)
-                bq[6:8] = b"\x20\x00"		# the quote is a fragment
+                bq[6:8] = b"\x20\x00"		# a first fragment: has ports
+                frames.append(err(bytes(bq)))
+                bq[6:8] = b"\x20\x10"		# a later one: has none
                 frames.append(err(bytes(bq), TAG_NO_PASS))
                 bq = bytearray(q)
                 bq[9] = {TCP: UDP, UDP: TCP, ICMP: TCP}[q[9]]

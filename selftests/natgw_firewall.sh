@@ -102,6 +102,50 @@ test_related()
 	expect_eq "$(query "$ns1" udp "$INET" 9)" "error ECONNREFUSED" "UDP to a closed port"
 }
 
+# fw_count_new NAME MATCH: count, in new counter NAME, the packets matching
+# MATCH that the forward chain sees as new, ahead of its other rules.
+fw_count_new()
+{
+	ip netns exec "$ns2" nft -f - <<-EOF
+		add counter ip fw $1
+		insert rule ip fw forward $2 ct state new counter name $1
+	EOF
+}
+
+# h1 reaches its own service through E2 (hairpinning): conntrack sees one
+# flow h1 -> h1:1666 both ways, so the answers pass as established, and
+# the filter sees private addresses only.
+test_hairpin_tcp()
+{
+	gw_setup_fw
+	fw_count_new hp_tcp_answers "tcp sport 1666"
+	expect_peer "$(query "$ns1" tcp "$E2" 1666 1 0 2)" "$E2"
+	expect_eq "$(fw_count hp_tcp_answers)" 0 "server answers the filter saw as new"
+	expect_eq "$(fw_count eip)" 0 "packets with an EIP seen by the filter"
+}
+
+test_hairpin_udp()
+{
+	gw_setup_fw
+	nat dnat add gw1 eip "$E2" proto udp port 1668 to 10.0.1.10 port 1668 >/dev/null
+	serve "$ns1" udp:1668
+	fw_count_new hp_udp_answers "udp sport 1668"
+	expect_peer "$(query "$ns1" udp "$E2" 1668 1 0 2)" "$E2"
+	expect_eq "$(fw_count hp_udp_answers)" 0 "server answers the filter saw as new"
+	expect_eq "$(fw_count eip)" 0 "packets with an EIP seen by the filter"
+}
+
+# The gateway answers pings of its EIPs, from the VPC and from outside, as
+# the router's own packets: they do not cross the forward chain.
+test_ping_eip()
+{
+	gw_setup_fw
+	n1 ping -c 1 -W 2 "$E1"
+	n3 ping -c 1 -W 2 "$E2"
+	expect_eq "$(gw_stat icmp_replies)" 2 "echo replies by the gateway"
+	expect_eq "$(fw_count eip)" 0 "packets with an EIP seen by the filter"
+}
+
 require_root
 require_cmd nft ping
 modprobe -q nf_conntrack || ksft_exit_skip "no nf_conntrack"
@@ -110,8 +154,11 @@ ksft_setup topology
 serve "$ns1" tcp:1666 tcp:1667 || exit "$KSFT_FAIL"
 serve "$ns3" tcp:7000 udp:7001 || exit "$KSFT_FAIL"
 
-ksft_plan 3
+ksft_plan 6
 ksft_run firewall_snat test_snat
 ksft_run firewall_dnat test_dnat
 ksft_run firewall_related_icmp test_related
+ksft_run firewall_hairpin_tcp test_hairpin_tcp
+ksft_run firewall_hairpin_udp test_hairpin_udp
+ksft_run firewall_ping_eip test_ping_eip
 ksft_finish
