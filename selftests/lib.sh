@@ -211,16 +211,17 @@ spawn()
 }
 
 # Kill what this shell spawned.  Each shell keeps its own list, so that a
-# subtest ends only its processes.
+# subtest ends only its processes.  One that has ended already is no
+# failure (a subtest runs under errexit, and this is its EXIT trap).
 reap()
 {
 	local pids=$ksft_tmp/pids.$BASHPID pid
 
 	[[ -s $pids ]] || return 0
 	while read -r pid; do
-		kill "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null || true
 	done <"$pids"
-	wait 2>/dev/null
+	wait 2>/dev/null || true
 	rm -f "$pids"
 }
 
