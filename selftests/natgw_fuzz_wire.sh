@@ -296,8 +296,9 @@ test_legit_during()
 }
 
 # New tuples from both sides with room for only FLOOD_ROOM more sessions:
-# exactly that many are made, the rest are dropped and counted, the
-# legitimate flows (which have their sessions) go on.
+# the table ends exactly at the limit, each tuple past it evicts an
+# unanswered session or is dropped, counted either way (fuzz_wire.py), and
+# the legitimate flows (answered, still talking) go on.
 test_flood()
 {
 	local before limit t0 count
