@@ -207,6 +207,14 @@ test_port_override()
 # UDP port ranges map by offset too: 10000/10009 to 20000/20009.
 test_udp_port_range()
 {
+	local unreplied
+
+	# The Internet client sends once: its sessions stay unanswered, which
+	# live inbound-unreplied seconds (5); long enough to be counted here.
+	unreplied=$(nat timeout show | sed -n 's/^inbound-unreplied //p')
+	[[ -n $unreplied ]] || { echo "no inbound-unreplied timeout"; return 1; }
+	trap 'nat timeout set inbound-unreplied "$unreplied" >/dev/null 2>&1 || true' EXIT
+	nat timeout set inbound-unreplied 120
 	gw_setup
 	nat eip add gw1 "$E2"
 	nat dnat add gw1 eip "$E2" proto udp port 10000/10009 to 10.0.1.10 port 20000/20009 >/dev/null
