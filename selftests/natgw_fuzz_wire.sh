@@ -340,7 +340,7 @@ test_flush()
 		echo "no /sys/kernel/slab/natgw_session/objects: nothing to compare"
 		return 1
 	fi
-	if ! wait_until 20 slab_settled; then
+	if ! wait_until 60 slab_settled; then
 		echo "natgw_session slab: $(session_slab) objects, baseline $slab_base (+$slab_slack)"
 		return 1
 	fi
@@ -365,8 +365,11 @@ natgw_load
 max_sessions_orig=$(</sys/module/natgw/parameters/max_sessions)
 ksft_setup topology
 slab_base=$(session_slab) || slab_base=
-# per-CPU slabs may keep a few pages of freed objects cached
-slab_slack=$((2 * $(nproc) * 64))
+# per-CPU slabs may keep a few pages of freed objects cached, and after
+# thousands of evictions some objects still wait for their RCU callbacks:
+# 96 to 416 objects were seen left, 32 to a page, never growing with the
+# flood; a leak of the fuzzing's sessions would be thousands
+slab_slack=$((4 * $(nproc) * 64))
 
 ksft_plan 6
 ksft_run fuzz_wire_legit_before test_legit_before
